@@ -1,0 +1,1 @@
+"""The CRM domain: models, tenancy, operations. Imports nothing from aiogram or anthropic."""

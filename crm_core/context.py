@@ -1,0 +1,37 @@
+"""Who is acting, in which agency, and when: the only source of tenancy for operations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_core.models import Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    agency_id: int
+    role: Role
+    timezone: str = "Europe/Paris"
+    locale: str = "en"
+    country: str = "FR"
+    currency: str = "EUR"
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role is Role.OWNER
+
+
+@dataclass
+class OperationContext:
+    session: AsyncSession
+    actor: Actor
+    now: datetime  # aware, UTC
+
+    def validation_context(self) -> dict[str, Any]:
+        """What input validators need to read relative dates and national phone numbers."""
+        return {"tz": self.actor.timezone, "now": self.now, "region": self.actor.country}

@@ -1,0 +1,353 @@
+"""SQLAlchemy models. Every CRM record is a tenant record: it carries ``agency_id`` and a
+per-agency ``number`` (the short ref), and its links to other records are composite foreign
+keys ``(agency_id, x_id)``, so the database itself refuses a link across agencies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (naive storage) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    AGENT = "agent"
+
+
+class ContactRole(StrEnum):
+    BUYER = "buyer"
+    SELLER = "seller"
+    TENANT = "tenant"
+    LANDLORD = "landlord"
+    INVESTOR = "investor"
+    OTHER = "other"
+
+
+class PropertyType(StrEnum):
+    APARTMENT = "apartment"
+    HOUSE = "house"
+    LAND = "land"
+    COMMERCIAL = "commercial"
+    PARKING = "parking"
+    OTHER = "other"
+
+
+class Transaction(StrEnum):
+    SALE = "sale"
+    RENT = "rent"
+
+
+class PropertyStatus(StrEnum):
+    AVAILABLE = "available"
+    UNDER_OFFER = "under_offer"
+    SOLD = "sold"
+    RENTED = "rented"
+    WITHDRAWN = "withdrawn"
+
+
+class DealStage(StrEnum):
+    LEAD = "lead"
+    VISIT = "visit"
+    OFFER = "offer"
+    NEGOTIATION = "negotiation"
+    UNDER_CONTRACT = "under_contract"
+    WON = "won"
+    LOST = "lost"
+
+
+CLOSED_STAGES = frozenset({DealStage.WON, DealStage.LOST})
+
+
+class ActivityKind(StrEnum):
+    CALL = "call"
+    VISIT = "visit"
+    MEETING = "meeting"
+    EMAIL = "email"
+    MESSAGE = "message"
+    OTHER = "other"
+
+
+class Recurrence(StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
+class ReminderStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+# --- accounts (not tenant records: resolved before the agency is known) -------------------
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    country: Mapped[str] = mapped_column(String(2), default="FR")
+    ai_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class User(Base):
+    """A Telegram user known to the service; a member of at most one agency."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    agency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agencies.id", ondelete="SET NULL"), index=True
+    )
+    role: Mapped[str | None] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    adult_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    policy_version: Mapped[str | None] = mapped_column(String(20))
+    policy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invite(Base):
+    """An invitation link to join an agency. Only a hash of its token is stored."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_invites_agency_id", "agency_id"),)
+
+
+class RecordCounter(Base):
+    """The last short-ref number handed out, per agency and record kind."""
+
+    __tablename__ = "record_counters"
+
+    agency_id: Mapped[int] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- tenant records ----------------------------------------------------------------------
+
+
+class TenantRecord:
+    """Columns and constraints shared by every per-agency record."""
+
+    ref_prefix: ClassVar[str]
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @declared_attr.directive
+    @classmethod
+    def __table_args__(cls) -> tuple[Any, ...]:
+        table = cls.__tablename__  # type: ignore[attr-defined]
+        return (
+            UniqueConstraint("agency_id", "number", name=f"uq_{table}_agency_number"),
+            # Target of the composite foreign keys that keep links inside one agency.
+            UniqueConstraint("agency_id", "id", name=f"uq_{table}_agency_id_id"),
+            *cls.__extra_table_args__(),
+        )
+
+    @classmethod
+    def __extra_table_args__(cls) -> tuple[Any, ...]:
+        return ()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.ref_prefix}{self.number}"
+
+
+def same_agency_link(table: str, column: str, target: str) -> ForeignKeyConstraint:
+    """A foreign key that can only point at a record of the same agency."""
+    return ForeignKeyConstraint(
+        ["agency_id", column],
+        [f"{target}.agency_id", f"{target}.id"],
+        name=f"fk_{table}_{column}_same_agency",
+    )
+
+
+class Contact(TenantRecord, Base):
+    __tablename__ = "contacts"
+    ref_prefix = "C"
+
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    role: Mapped[str] = mapped_column(String(20), default=ContactRole.BUYER)
+    city: Mapped[str | None] = mapped_column(String(120))
+    budget_min: Mapped[int | None] = mapped_column(BigInteger)
+    budget_max: Mapped[int | None] = mapped_column(BigInteger)
+    property_type: Mapped[str | None] = mapped_column(String(20))
+    rooms_min: Mapped[int | None] = mapped_column(Integer)
+    surface_min: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str | None] = mapped_column(String(120))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class Property(TenantRecord, Base):
+    __tablename__ = "properties"
+    ref_prefix = "P"
+
+    title: Mapped[str] = mapped_column(String(200))
+    title_key: Mapped[str] = mapped_column(String(400), index=True)
+    address: Mapped[str | None] = mapped_column(String(300))
+    city: Mapped[str | None] = mapped_column(String(120))
+    postcode: Mapped[str | None] = mapped_column(String(12))
+    property_type: Mapped[str] = mapped_column(String(20), default=PropertyType.APARTMENT)
+    transaction: Mapped[str] = mapped_column(String(10), default=Transaction.SALE)
+    price: Mapped[int | None] = mapped_column(BigInteger)
+    surface_m2: Mapped[int | None] = mapped_column(Integer)
+    rooms: Mapped[int | None] = mapped_column(Integer)
+    bedrooms: Mapped[int | None] = mapped_column(Integer)
+    owner_contact_id: Mapped[int | None] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=PropertyStatus.AVAILABLE)
+
+    @classmethod
+    def __extra_table_args__(cls) -> tuple[Any, ...]:
+        return (same_agency_link(cls.__tablename__, "owner_contact_id", "contacts"),)
+
+
+class Deal(TenantRecord, Base):
+    __tablename__ = "deals"
+    ref_prefix = "D"
+
+    title: Mapped[str | None] = mapped_column(String(200))
+    contact_id: Mapped[int] = mapped_column(Integer)
+    property_id: Mapped[int | None] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(20), default=DealStage.LEAD)
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    stage_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @classmethod
+    def __extra_table_args__(cls) -> tuple[Any, ...]:
+        return (
+            same_agency_link(cls.__tablename__, "contact_id", "contacts"),
+            same_agency_link(cls.__tablename__, "property_id", "properties"),
+        )
+
+
+class LinkedRecord(TenantRecord):
+    """A record that may hang off a contact, a property and/or a deal."""
+
+    contact_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    property_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    deal_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+    @classmethod
+    def __extra_table_args__(cls) -> tuple[Any, ...]:
+        return (
+            same_agency_link(cls.__tablename__, "contact_id", "contacts"),
+            same_agency_link(cls.__tablename__, "property_id", "properties"),
+            same_agency_link(cls.__tablename__, "deal_id", "deals"),
+        )
+
+
+class Activity(LinkedRecord, Base):
+    __tablename__ = "activities"
+    ref_prefix = "A"
+
+    kind: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reminder(LinkedRecord, Base):
+    __tablename__ = "reminders"
+    ref_prefix = "R"
+
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    text: Mapped[str] = mapped_column(String(1000))
+    recurrence: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default=ReminderStatus.PENDING, index=True)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Note(LinkedRecord, Base):
+    __tablename__ = "notes"
+    ref_prefix = "N"
+
+    text: Mapped[str] = mapped_column(Text)
+
+
+TENANT_MODELS: tuple[type[TenantRecord], ...] = (Contact, Property, Deal, Activity, Reminder, Note)
+MODEL_BY_PREFIX: dict[str, type[TenantRecord]] = {m.ref_prefix: m for m in TENANT_MODELS}
