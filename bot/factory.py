@@ -1,0 +1,107 @@
+"""Composition root: the Bot, the Dispatcher and everything they are wired with."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import BotCommand, ErrorEvent
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.i18n import UserLocaleMiddleware, create_i18n
+from bot.middlewares import MemberContextMiddleware
+from bot.settings import SUPPORTED_LOCALES, Settings
+from crm_core.db import Database
+from crm_core.registry import Registry, build_registry
+from handlers.router import build_router
+from nlu.interpreter import Interpreter, NoInterpreter
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    if session is None:
+        session = AiohttpSession()
+        if settings.telegram_api_url:
+            session.api = TelegramAPIServer.from_base(settings.telegram_api_url)
+    token = settings.bot_token.get_secret_value() if settings.bot_token else "0:console"
+    return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+
+
+def menu_commands() -> list[BotCommand]:
+    """The command menu, in the current locale."""
+    return [
+        BotCommand(command="today", description=_("Your agenda")),
+        BotCommand(command="contacts", description=_("Find contacts")),
+        BotCommand(command="properties", description=_("Find properties")),
+        BotCommand(command="deals", description=_("Open deals")),
+        BotCommand(command="reminders", description=_("Your reminders")),
+        BotCommand(command="new", description=_("Add a contact, property or deal")),
+        BotCommand(command="team", description=_("Your team")),
+        BotCommand(command="invite", description=_("Invite an agent")),
+        BotCommand(command="language", description=_("Change language")),
+        BotCommand(command="help", description=_("What I can do")),
+    ]
+
+
+async def register_commands(bot: Bot, i18n: I18n) -> None:
+    for locale in SUPPORTED_LOCALES:
+        with i18n.context(), i18n.use_locale(locale):
+            commands = menu_commands()
+        await bot.set_my_commands(commands, language_code=locale)
+    with i18n.context(), i18n.use_locale(i18n.default_locale):
+        await bot.set_my_commands(menu_commands())
+
+
+def create_dispatcher(
+    settings: Settings,
+    db: Database,
+    *,
+    storage: BaseStorage | None = None,
+    registry: Registry | None = None,
+    interpreter: Interpreter | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Dispatcher:
+    registry = registry or build_registry()
+    i18n = create_i18n(settings.default_locale)
+    dp = Dispatcher(storage=storage or MemoryStorage(), settings=settings, registry=registry)
+    dp.update.outer_middleware(MemberContextMiddleware(db, registry, clock))
+    UserLocaleMiddleware(i18n).setup(dp)
+    dp.include_router(build_router(registry, i18n, interpreter or NoInterpreter()))
+
+    @dp.startup()
+    async def on_startup(bot: Bot) -> None:
+        await register_commands(bot, i18n)
+
+    @dp.errors()
+    async def on_error(event: ErrorEvent) -> bool:
+        """Log the fault; tell the user plainly. The update's transaction was rolled back."""
+        log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
+        message = event.update.message or (
+            event.update.callback_query.message if event.update.callback_query else None
+        )
+        try:
+            if event.update.callback_query:
+                await event.update.callback_query.answer()
+            if message is not None:
+                with i18n.context():
+                    await message.answer(_("Sorry, something went wrong on my side. "
+                                           "Please try again in a moment."))
+        except Exception:  # the reply itself failed (network): the log has the story
+            log.warning("could not tell the user about the failure", exc_info=True)
+        return True
+
+    return dp

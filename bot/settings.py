@@ -1,0 +1,42 @@
+"""Configuration from the environment and ``.env`` (see the README's table)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SUPPORTED_LOCALES = ("en", "fr")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    database_url: str = "sqlite+aiosqlite:///data/crm.db"
+    database_pool_size: int = Field(5, ge=1, le=100)
+    redis_url: str | None = None
+    data_dir: Path = Path("data")
+    default_locale: str = "en"
+    default_timezone: str = "Europe/Paris"
+    privacy_policy_version: str = "2026-11"
+    privacy_policy_url: str = "https://example.com/privacy"
+    privacy_contact: str = "privacy@example.com"
+    confirmation_ttl_seconds: int = Field(600, ge=30)
+    log_level: str = "INFO"
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file, so its folder can be created before first use."""
+        prefix = "sqlite+aiosqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            return Path(self.database_url.removeprefix(prefix))
+        return None

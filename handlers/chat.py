@@ -1,0 +1,75 @@
+"""Free text: members' messages go to the interpreter; everyone else is told how to start."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.settings import Settings
+from crm_core.accounts import Member
+from crm_core.fields import MAX_MESSAGE
+from crm_core.service import CrmService
+from handlers.actions import perform
+from handlers.render import Reply
+from handlers.replies import send
+from nlu.interpreter import Interpreter
+
+
+def not_understood() -> Reply:
+    return Reply(_(
+        "I did not understand that yet. Try a command:\n"
+        "/contacts Dupont — find a contact\n"
+        "/new — add a contact, a property or a deal\n"
+        "/today — your agenda\n"
+        "/help — everything I can do"
+    ))
+
+
+def build_chat_router(interpreter: Interpreter) -> Router:
+    router = Router(name="chat")
+
+    @router.message(F.text.startswith("/"))
+    async def unknown_command(message: Message, member: Member | None) -> None:
+        if member is None:
+            await message.answer(_("Send /start to set up your agency first."))
+            return
+        await message.answer(_("I do not know that command. Send /help to see what I can do."))
+
+    @router.message(F.text)
+    async def free_text(message: Message, member: Member | None, crm: CrmService | None,
+                        state: FSMContext, settings: Settings) -> None:
+        if member is None or crm is None:
+            await message.answer(_("Hello! Send /start to set up your agency, or open the "
+                                   "invitation link your agency owner sent you."))
+            return
+        text = message.text or ""
+        if len(text) > MAX_MESSAGE:
+            await message.answer(_("That message is too long ({length} characters). Please "
+                                   "keep it under {limit}.").format(length=len(text),
+                                                                    limit=MAX_MESSAGE))
+            return
+        interpretation = await interpreter.interpret(text, actor=crm.actor, now=crm.now)
+        if not interpretation.understood:
+            await send(message, not_understood())
+            return
+        for call in interpretation.calls:
+            await perform(message, crm, state, settings.confirmation_ttl_seconds, call.name,
+                          call.input)
+
+    @router.message()
+    async def other(message: Message, member: Member | None) -> None:
+        if member is None:
+            await message.answer(_("Send /start to set up your agency first."))
+            return
+        await message.answer(_("I can only read text messages for now."))
+
+    @router.callback_query()
+    async def stale_button(query: CallbackQuery, member: Member | None) -> None:
+        if member is None:
+            await query.answer(_("Send /start to set up your agency first."), show_alert=True)
+            return
+        await query.answer(_("This button has expired. Please ask again."), show_alert=True)
+
+    return router

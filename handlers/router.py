@@ -1,0 +1,30 @@
+"""All routers, in the order they are tried. Built fresh for each Dispatcher."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.utils.i18n import I18n
+
+from crm_core.registry import Registry
+from handlers.chat import build_chat_router
+from handlers.forms import build_forms_router
+from handlers.groups import build_groups_router
+from handlers.help import build_help_router
+from handlers.onboarding import build_onboarding_router
+from handlers.records import build_records_router
+from handlers.team import build_team_router
+from nlu.interpreter import Interpreter
+
+
+def build_router(registry: Registry, i18n: I18n, interpreter: Interpreter) -> Router:
+    root = Router(name="root")
+    root.include_routers(
+        build_groups_router(),  # first: nothing below may answer in a group
+        build_onboarding_router(i18n),
+        build_help_router(registry, i18n),
+        build_team_router(),
+        build_forms_router(),
+        build_records_router(registry),
+        build_chat_router(interpreter),  # last: free text and everything unmatched
+    )
+    return root

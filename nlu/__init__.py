@@ -1,0 +1,1 @@
+"""Free text -> operation calls. Does not import aiogram."""
