@@ -23,16 +23,19 @@ def main(argv: list[str] | None = None) -> int:
     log_format = "%(asctime)s %(levelname)s %(name)s: %(message)s"
     if mode == "console":  # the terminal is the chat: logs go to a file
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        logging.basicConfig(filename=settings.data_dir / "console.log", level=logging.INFO,
-                            format=log_format)
+        logging.basicConfig(
+            filename=settings.data_dir / "console.log", level=logging.INFO, format=log_format
+        )
     else:
         logging.basicConfig(level=settings.log_level, format=log_format)
     from bot import run_modes
 
     if mode == "polling":
         if not settings.bot_token:
-            print("polling needs BOT_TOKEN (or run the console: python run_bot.py console)",
-                  file=sys.stderr)
+            print(
+                "polling needs BOT_TOKEN (or run the console: python run_bot.py console)",
+                file=sys.stderr,
+            )
             return 2
         asyncio.run(run_modes.run_polling(settings))
     else:

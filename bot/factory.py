@@ -98,8 +98,9 @@ def create_dispatcher(
                 await event.update.callback_query.answer()
             if message is not None:
                 with i18n.context():
-                    await message.answer(_("Sorry, something went wrong on my side. "
-                                           "Please try again in a moment."))
+                    await message.answer(
+                        _("Sorry, something went wrong on my side. Please try again in a moment.")
+                    )
         except Exception:  # the reply itself failed (network): the log has the story
             log.warning("could not tell the user about the failure", exc_info=True)
         return True

@@ -35,14 +35,17 @@ async def perform(
         result = await crm.run(name, args, confirmed=confirmed)
     except CrmError as error:
         retry = {"op": name, "args": args}
-        await send(message, await error_reply(error, state=state, now=crm.now, ttl=ttl,
-                                               retry=retry))
+        await send(
+            message, await error_reply(error, state=state, now=crm.now, ttl=ttl, retry=retry)
+        )
         return None
     if isinstance(result, Confirmation):
         await ask_confirmation(message, state, crm, ttl, result)
         return None
-    await send(message, render_result(result, Formatter(crm.actor),
-                                      created=name.startswith(CREATING_PREFIXES)))
+    await send(
+        message,
+        render_result(result, Formatter(crm.actor), created=name.startswith(CREATING_PREFIXES)),
+    )
     return result
 
 
@@ -50,13 +53,19 @@ async def ask_confirmation(
     message: Message, state: FSMContext, crm: CrmService, ttl: int, confirmation: Confirmation
 ) -> None:
     token = await pending.put(
-        state, crm.now, ttl,
+        state,
+        crm.now,
+        ttl,
         {"op": confirmation.operation, "args": confirmation.args, "confirmed": True},
     )
-    buttons = [[
-        InlineKeyboardButton(text=_("Yes, delete"),
-                             callback_data=PendingAnswer(token=token, choice="y").pack()),
-        InlineKeyboardButton(text=_("No, keep it"),
-                             callback_data=PendingAnswer(token=token, choice="n").pack()),
-    ]]
+    buttons = [
+        [
+            InlineKeyboardButton(
+                text=_("Yes, delete"), callback_data=PendingAnswer(token=token, choice="y").pack()
+            ),
+            InlineKeyboardButton(
+                text=_("No, keep it"), callback_data=PendingAnswer(token=token, choice="n").pack()
+            ),
+        ]
+    ]
     await send(message, Reply(deletion_question(confirmation.summary), buttons))

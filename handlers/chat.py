@@ -18,13 +18,15 @@ from nlu.interpreter import Interpreter
 
 
 def not_understood() -> Reply:
-    return Reply(_(
-        "I did not understand that yet. Try a command:\n"
-        "/contacts Dupont — find a contact\n"
-        "/new — add a contact, a property or a deal\n"
-        "/today — your agenda\n"
-        "/help — everything I can do"
-    ))
+    return Reply(
+        _(
+            "I did not understand that yet. Try a command:\n"
+            "/contacts Dupont — find a contact\n"
+            "/new — add a contact, a property or a deal\n"
+            "/today — your agenda\n"
+            "/help — everything I can do"
+        )
+    )
 
 
 def build_chat_router(interpreter: Interpreter) -> Router:
@@ -38,25 +40,37 @@ def build_chat_router(interpreter: Interpreter) -> Router:
         await message.answer(_("I do not know that command. Send /help to see what I can do."))
 
     @router.message(F.text)
-    async def free_text(message: Message, member: Member | None, crm: CrmService | None,
-                        state: FSMContext, settings: Settings) -> None:
+    async def free_text(
+        message: Message,
+        member: Member | None,
+        crm: CrmService | None,
+        state: FSMContext,
+        settings: Settings,
+    ) -> None:
         if member is None or crm is None:
-            await message.answer(_("Hello! Send /start to set up your agency, or open the "
-                                   "invitation link your agency owner sent you."))
+            await message.answer(
+                _(
+                    "Hello! Send /start to set up your agency, or open the "
+                    "invitation link your agency owner sent you."
+                )
+            )
             return
         text = message.text or ""
         if len(text) > MAX_MESSAGE:
-            await message.answer(_("That message is too long ({length} characters). Please "
-                                   "keep it under {limit}.").format(length=len(text),
-                                                                    limit=MAX_MESSAGE))
+            await message.answer(
+                _(
+                    "That message is too long ({length} characters). Please keep it under {limit}."
+                ).format(length=len(text), limit=MAX_MESSAGE)
+            )
             return
         interpretation = await interpreter.interpret(text, actor=crm.actor, now=crm.now)
         if not interpretation.understood:
             await send(message, not_understood())
             return
         for call in interpretation.calls:
-            await perform(message, crm, state, settings.confirmation_ttl_seconds, call.name,
-                          call.input)
+            await perform(
+                message, crm, state, settings.confirmation_ttl_seconds, call.name, call.input
+            )
 
     @router.message()
     async def other(message: Message, member: Member | None) -> None:

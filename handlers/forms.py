@@ -71,10 +71,33 @@ PROMPTS: dict[str, Any] = {
     "status": __("New status?"),
 }
 
-CONTACT_EDITABLE = ("name", "phone", "email", "role", "city", "budget_min", "budget_max",
-                    "property_type", "rooms_min", "surface_min", "source", "notes")
-PROPERTY_EDITABLE = ("title", "address", "city", "postcode", "property_type", "transaction",
-                     "price", "surface_m2", "rooms", "bedrooms", "description")
+CONTACT_EDITABLE = (
+    "name",
+    "phone",
+    "email",
+    "role",
+    "city",
+    "budget_min",
+    "budget_max",
+    "property_type",
+    "rooms_min",
+    "surface_min",
+    "source",
+    "notes",
+)
+PROPERTY_EDITABLE = (
+    "title",
+    "address",
+    "city",
+    "postcode",
+    "property_type",
+    "transaction",
+    "price",
+    "surface_m2",
+    "rooms",
+    "bedrooms",
+    "description",
+)
 CHOICES: dict[str, tuple[str, ...]] = {
     "role": tuple(ContactRole),
     "property_type": tuple(PropertyType),
@@ -93,20 +116,34 @@ def _link(ref: str) -> dict[str, str]:
 def build_form(name: str, ref: str) -> Form | None:
     link = _link(ref)
     if name == "contact":
-        return Form("add_contact", (
-            Step("name"), Step("role", choices=CHOICES["role"]), Step("phone", True),
-            Step("email", True), Step("city", True), Step("budget_max", True),
-        ))
+        return Form(
+            "add_contact",
+            (
+                Step("name"),
+                Step("role", choices=CHOICES["role"]),
+                Step("phone", True),
+                Step("email", True),
+                Step("city", True),
+                Step("budget_max", True),
+            ),
+        )
     if name == "property":
-        return Form("add_property", (
-            Step("property_type", choices=CHOICES["property_type"]),
-            Step("transaction", choices=CHOICES["transaction"]), Step("city"),
-            Step("address", True), Step("price", True), Step("surface_m2", True),
-            Step("rooms", True),
-        ))
+        return Form(
+            "add_property",
+            (
+                Step("property_type", choices=CHOICES["property_type"]),
+                Step("transaction", choices=CHOICES["transaction"]),
+                Step("city"),
+                Step("address", True),
+                Step("price", True),
+                Step("surface_m2", True),
+                Step("rooms", True),
+            ),
+        )
     if name == "deal":
-        steps = [Step(f, optional=f == "property") for f in ("contact", "property")
-                 if f not in link]
+        steps = [
+            Step(f, optional=f == "property") for f in ("contact", "property") if f not in link
+        ]
         return Form("create_deal", (*steps, Step("amount", True)), link)
     if not link:
         return None
@@ -123,30 +160,37 @@ def build_form(name: str, ref: str) -> Form | None:
 def _prompt(step: Step) -> Reply:
     text = str(PROMPTS.get(step.field) or _("{field}?").format(field=labels.field(step.field)))
     buttons = [
-        InlineKeyboardButton(text=labels.choice(value),
-                             callback_data=FormAnswer(value=value).pack())
+        InlineKeyboardButton(
+            text=labels.choice(value), callback_data=FormAnswer(value=value).pack()
+        )
         for value in step.choices
     ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     if step.optional:
-        rows.append([InlineKeyboardButton(text=_("Skip"),
-                                          callback_data=FormAnswer(value=SKIP).pack())])
+        rows.append(
+            [InlineKeyboardButton(text=_("Skip"), callback_data=FormAnswer(value=SKIP).pack())]
+        )
     return Reply(text + "\n" + _("(/cancel to stop)"), rows)
 
 
 async def start_form(message: Message, state: FSMContext, form: Form) -> None:
     await state.set_state(FormState.filling)
-    await state.set_data({"form": {
-        "operation": form.operation,
-        "steps": [[s.field, s.optional, list(s.choices)] for s in form.steps],
-        "args": dict(form.fixed),
-        "index": 0,
-    }})
+    await state.set_data(
+        {
+            "form": {
+                "operation": form.operation,
+                "steps": [[s.field, s.optional, list(s.choices)] for s in form.steps],
+                "args": dict(form.fixed),
+                "index": 0,
+            }
+        }
+    )
     await send(message, _prompt(form.steps[0]))
 
 
-async def _answer(message: Message, state: FSMContext, crm: CrmService, settings: Settings,
-                  value: str | None) -> None:
+async def _answer(
+    message: Message, state: FSMContext, crm: CrmService, settings: Settings, value: str | None
+) -> None:
     data = (await state.get_data()).get("form")
     if not data:
         await state.clear()
@@ -189,13 +233,19 @@ def build_forms_router() -> Router:
     @router.message(Command("new"))
     async def new(message: Message, state: FSMContext) -> None:
         await state.clear()
-        buttons = [[
-            InlineKeyboardButton(text=_("👤 Contact"),
-                                 callback_data=StartForm(form="contact").pack()),
-            InlineKeyboardButton(text=_("🏠 Property"),
-                                 callback_data=StartForm(form="property").pack()),
-            InlineKeyboardButton(text=_("🤝 Deal"), callback_data=StartForm(form="deal").pack()),
-        ]]
+        buttons = [
+            [
+                InlineKeyboardButton(
+                    text=_("👤 Contact"), callback_data=StartForm(form="contact").pack()
+                ),
+                InlineKeyboardButton(
+                    text=_("🏠 Property"), callback_data=StartForm(form="property").pack()
+                ),
+                InlineKeyboardButton(
+                    text=_("🤝 Deal"), callback_data=StartForm(form="deal").pack()
+                ),
+            ]
+        ]
         await send(message, Reply(_("What do you want to add?"), buttons))
 
     @router.callback_query(StartForm.filter(F.form == "edit"))
@@ -204,8 +254,13 @@ def build_forms_router() -> Router:
         prefix = callback_data.ref[:1]
         fields = CONTACT_EDITABLE if prefix == "C" else PROPERTY_EDITABLE if prefix == "P" else ()
         if isinstance(query.message, Message) and fields:
-            await send(query.message, Reply(_("What do you want to change on {ref}?").format(
-                ref=callback_data.ref), edit_buttons(callback_data.ref, fields)))
+            await send(
+                query.message,
+                Reply(
+                    _("What do you want to change on {ref}?").format(ref=callback_data.ref),
+                    edit_buttons(callback_data.ref, fields),
+                ),
+            )
 
     @router.callback_query(StartForm.filter())
     async def start(query: CallbackQuery, callback_data: StartForm, state: FSMContext) -> None:
@@ -220,19 +275,27 @@ def build_forms_router() -> Router:
         operation = UPDATE_OPERATION.get(callback_data.ref[:1])
         if operation is None or not isinstance(query.message, Message):
             return
-        step = Step(callback_data.field, optional=callback_data.field not in ("name", "title"),
-                    choices=CHOICES.get(callback_data.field, ()))
-        await start_form(query.message, state, Form(operation, (step,),
-                                                    _link(callback_data.ref)))
+        step = Step(
+            callback_data.field,
+            optional=callback_data.field not in ("name", "title"),
+            choices=CHOICES.get(callback_data.field, ()),
+        )
+        await start_form(query.message, state, Form(operation, (step,), _link(callback_data.ref)))
 
     @router.message(FormState.filling, F.text & ~F.text.startswith("/"))
-    async def typed(message: Message, state: FSMContext, crm: CrmService,
-                    settings: Settings) -> None:
+    async def typed(
+        message: Message, state: FSMContext, crm: CrmService, settings: Settings
+    ) -> None:
         await _answer(message, state, crm, settings, message.text)
 
     @router.callback_query(FormState.filling, FormAnswer.filter())
-    async def pressed(query: CallbackQuery, callback_data: FormAnswer, state: FSMContext,
-                      crm: CrmService, settings: Settings) -> None:
+    async def pressed(
+        query: CallbackQuery,
+        callback_data: FormAnswer,
+        state: FSMContext,
+        crm: CrmService,
+        settings: Settings,
+    ) -> None:
         await query.answer()
         if isinstance(query.message, Message):
             value = None if callback_data.value == SKIP else callback_data.value

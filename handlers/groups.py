@@ -14,8 +14,12 @@ def build_groups_router() -> Router:
 
     @router.message(F.text.startswith("/") | F.new_chat_members)
     async def refuse(message: Message) -> None:
-        await message.answer(_("I only work in a private chat, to keep your clients' data "
-                               "private. Open a chat with me directly."))
+        await message.answer(
+            _(
+                "I only work in a private chat, to keep your clients' data "
+                "private. Open a chat with me directly."
+            )
+        )
 
     @router.message()
     async def ignore(message: Message) -> None:

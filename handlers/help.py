@@ -67,11 +67,16 @@ def operation_help(registry: Registry, name: str) -> str | None:
     for field_name, info in op.input_model.model_fields.items():
         required = " *" if info.is_required() else ""
         description = _(info.description) if info.description else ""
-        lines.append(f"• <code>{field_name}=</code>{required} {escape(labels.field(field_name))}"
-                     f" — {escape(description)}")
+        lines.append(
+            f"• <code>{field_name}=</code>{required} {escape(labels.field(field_name))}"
+            f" — {escape(description)}"
+        )
     if op.input_model.positional:
-        lines.append(_("Text after the command goes to <code>{field}</code>.").format(
-            field=op.input_model.positional))
+        lines.append(
+            _("Text after the command goes to <code>{field}</code>.").format(
+                field=op.input_model.positional
+            )
+        )
     return "\n".join(lines)
 
 
@@ -79,34 +84,46 @@ def build_help_router(registry: Registry, i18n: I18n) -> Router:
     router = Router(name="help")
 
     @router.message(Command("help"))
-    async def help_command(message: Message, command: CommandObject,
-                           member: Member | None) -> None:
+    async def help_command(message: Message, command: CommandObject, member: Member | None) -> None:
         topic = (command.args or "").strip().lstrip("/")
         if topic:
             text = operation_help(registry, topic)
-            await send(message, Reply(text or _("I do not know the command /{name}.").format(
-                name=escape(topic[:40]))))
+            await send(
+                message,
+                Reply(
+                    text or _("I do not know the command /{name}.").format(name=escape(topic[:40]))
+                ),
+            )
             return
         if member is None:
-            await message.answer(_("I am a CRM for real-estate agencies. Send /start to set up "
-                                   "your agency, or open the invitation link your agency "
-                                   "owner sent you."))
+            await message.answer(
+                _(
+                    "I am a CRM for real-estate agencies. Send /start to set up "
+                    "your agency, or open the invitation link your agency "
+                    "owner sent you."
+                )
+            )
             return
         await send(message, Reply(commands_text(member.actor.is_owner)))
 
     @router.message(Command("language"))
     async def language(message: Message) -> None:
-        buttons = [[
-            InlineKeyboardButton(text="English", callback_data=Menu(name="lang",
-                                                                    value="en").pack()),
-            InlineKeyboardButton(text="Français", callback_data=Menu(name="lang",
-                                                                     value="fr").pack()),
-        ]]
+        buttons = [
+            [
+                InlineKeyboardButton(
+                    text="English", callback_data=Menu(name="lang", value="en").pack()
+                ),
+                InlineKeyboardButton(
+                    text="Français", callback_data=Menu(name="lang", value="fr").pack()
+                ),
+            ]
+        ]
         await send(message, Reply(_("Which language do you want me to use?"), buttons))
 
     @router.callback_query(Menu.filter(F.name == "lang"))
-    async def set_language(query: CallbackQuery, callback_data: Menu, member: Member | None,
-                           db_session: AsyncSession) -> None:
+    async def set_language(
+        query: CallbackQuery, callback_data: Menu, member: Member | None, db_session: AsyncSession
+    ) -> None:
         locale = callback_data.value if callback_data.value in ("en", "fr") else "en"
         if member is None:
             await query.answer(_("Send /start first."))

@@ -160,9 +160,9 @@ def problem(code: str, params: dict[str, Any]) -> str:
             "I could not read “{value}” as a date and time (try “tomorrow 10:00” "
             "or “2026-12-24 18:00”)."
         ).format(value=value),
-        "date_invalid": _("I could not read “{value}” as a day (try “today” or “2026-12-24”).").format(
-            value=value
-        ),
+        "date_invalid": _(
+            "I could not read “{value}” as a day (try “today” or “2026-12-24”)."
+        ).format(value=value),
         "datetime_past": _("this time has already passed."),
         "choice_invalid": _("“{value}” is not one of: {choices}.").format(
             value=value,

@@ -48,62 +48,92 @@ def _button(text: str, name: str, value: str = "") -> InlineKeyboardButton:
 
 async def _ask_name(message: Message, state: FSMContext, first_name: str) -> None:
     await state.set_state(Onboarding.name)
-    buttons = [[_button(_("Use “{name}”").format(name=first_name[:30]), "ob_name", "tg")]] if (
-        first_name) else []
+    buttons = (
+        [[_button(_("Use “{name}”").format(name=first_name[:30]), "ob_name", "tg")]]
+        if (first_name)
+        else []
+    )
     await send(message, Reply(_("What is your name?"), buttons))
 
 
 async def _ask_email(message: Message, state: FSMContext) -> None:
     await state.set_state(Onboarding.email)
-    await send(message, Reply(_("Your email address? (optional)"), [[_button(_("Skip"),
-                                                                             "ob_email")]]))
+    await send(
+        message, Reply(_("Your email address? (optional)"), [[_button(_("Skip"), "ob_email")]])
+    )
 
 
 async def _ask_language(message: Message, state: FSMContext) -> None:
     await state.set_state(Onboarding.language)
     current = (await state.get_data()).get("locale", "en")
-    buttons = [[
-        _button(("✓ " if code == current else "") + label, "ob_lang", code)
-        for code, label in LANGUAGES.items()
-    ]]
+    buttons = [
+        [
+            _button(("✓ " if code == current else "") + label, "ob_lang", code)
+            for code, label in LANGUAGES.items()
+        ]
+    ]
     await send(message, Reply(_("Which language do you want me to use?"), buttons))
 
 
 async def _ask_timezone(message: Message, state: FSMContext, settings: Settings) -> None:
     await state.set_state(Onboarding.timezone)
-    await send(message, Reply(
-        _("Your time zone is {zone}. Keep it, or type another one (for example "
-          "Europe/Brussels or America/Montreal).").format(zone=settings.default_timezone),
-        [[_button(_("Keep {zone}").format(zone=settings.default_timezone), "ob_tz")]],
-    ))
+    await send(
+        message,
+        Reply(
+            _(
+                "Your time zone is {zone}. Keep it, or type another one (for example "
+                "Europe/Brussels or America/Montreal)."
+            ).format(zone=settings.default_timezone),
+            [[_button(_("Keep {zone}").format(zone=settings.default_timezone), "ob_tz")]],
+        ),
+    )
 
 
 async def _ask_adult(message: Message, state: FSMContext) -> None:
     await state.set_state(Onboarding.adult)
-    await send(message, Reply(
-        _("Please confirm that you are 18 or older."),
-        [[_button(_("I am 18 or older"), "ob_adult", "y"), _button(_("I am not"), "ob_adult",
-                                                                   "n")]],
-    ))
+    await send(
+        message,
+        Reply(
+            _("Please confirm that you are 18 or older."),
+            [
+                [
+                    _button(_("I am 18 or older"), "ob_adult", "y"),
+                    _button(_("I am not"), "ob_adult", "n"),
+                ]
+            ],
+        ),
+    )
 
 
 async def _ask_policy(message: Message, state: FSMContext, settings: Settings) -> None:
     await state.set_state(Onboarding.policy)
-    await send(message, Reply(
-        _("Last step: please read our privacy policy (version {version}): {url}\n"
-          "It says what we keep about you and your clients, and the rights you have.").format(
-            version=settings.privacy_policy_version, url=escape(settings.privacy_policy_url)),
-        [[_button(_("I accept"), "ob_policy", "y"), _button(_("I decline"), "ob_policy", "n")]],
-    ))
+    await send(
+        message,
+        Reply(
+            _(
+                "Last step: please read our privacy policy (version {version}): {url}\n"
+                "It says what we keep about you and your clients, and the rights you have."
+            ).format(
+                version=settings.privacy_policy_version, url=escape(settings.privacy_policy_url)
+            ),
+            [[_button(_("I accept"), "ob_policy", "y"), _button(_("I decline"), "ob_policy", "n")]],
+        ),
+    )
 
 
 def build_onboarding_router(i18n: I18n) -> Router:
     router = Router(name="onboarding")
 
     @router.message(CommandStart())
-    async def start(message: Message, command: CommandObject, state: FSMContext,
-                    member: Member | None, db_session: AsyncSession, now: datetime,
-                    settings: Settings) -> None:
+    async def start(
+        message: Message,
+        command: CommandObject,
+        state: FSMContext,
+        member: Member | None,
+        db_session: AsyncSession,
+        now: datetime,
+        settings: Settings,
+    ) -> None:
         payload = (command.args or "").strip()
         if member is not None:
             await state.clear()
@@ -112,8 +142,9 @@ def build_onboarding_router(i18n: I18n) -> Router:
             await send(message, welcome_back(member))
             return
         await state.clear()
-        locale = pick_locale(message.from_user.language_code if message.from_user else None,
-                             settings.default_locale)
+        locale = pick_locale(
+            message.from_user.language_code if message.from_user else None, settings.default_locale
+        )
         await state.update_data(locale=locale)
         first_name = message.from_user.first_name if message.from_user else ""
         if payload:
@@ -124,14 +155,26 @@ def build_onboarding_router(i18n: I18n) -> Router:
                 await send(message, await error_reply(error))
                 return
             await state.update_data(invite=payload, agency_name=agency.name)
-            await send(message, Reply(_("Welcome! You are invited to join <b>{agency}</b>.").format(
-                agency=escape(agency.name))))
+            await send(
+                message,
+                Reply(
+                    _("Welcome! You are invited to join <b>{agency}</b>.").format(
+                        agency=escape(agency.name)
+                    )
+                ),
+            )
             await _ask_name(message, state, first_name)
             return
         await state.set_state(Onboarding.agency_name)
-        await send(message, Reply(
-            _("Welcome! I am your real-estate CRM, right here in Telegram.\n"
-              "Let's set up your agency in a minute. What is your agency's name?")))
+        await send(
+            message,
+            Reply(
+                _(
+                    "Welcome! I am your real-estate CRM, right here in Telegram.\n"
+                    "Let's set up your agency in a minute. What is your agency's name?"
+                )
+            ),
+        )
 
     @router.message(Onboarding.agency_name, ANSWER)
     async def agency_name(message: Message, state: FSMContext) -> None:
@@ -181,8 +224,9 @@ def build_onboarding_router(i18n: I18n) -> Router:
             await _ask_language(query.message, state)
 
     @router.callback_query(Onboarding.language, Menu.filter(F.name == "ob_lang"))
-    async def language(query: CallbackQuery, callback_data: Menu, state: FSMContext,
-                       settings: Settings) -> None:
+    async def language(
+        query: CallbackQuery, callback_data: Menu, state: FSMContext, settings: Settings
+    ) -> None:
         await query.answer()
         locale = callback_data.value if callback_data.value in LANGUAGES else "en"
         await state.update_data(locale=locale)
@@ -194,8 +238,11 @@ def build_onboarding_router(i18n: I18n) -> Router:
     async def typed_timezone(message: Message, state: FSMContext, settings: Settings) -> None:
         zone = _known_zone(message.text or "")
         if zone is None:
-            await message.answer(_("I do not know the time zone “{zone}”. Try a name like "
-                                   "Europe/Paris.").format(zone=escape((message.text or "")[:60])))
+            await message.answer(
+                _("I do not know the time zone “{zone}”. Try a name like Europe/Paris.").format(
+                    zone=escape((message.text or "")[:60])
+                )
+            )
             await _ask_timezone(message, state, settings)
             return
         await state.update_data(timezone=zone)
@@ -209,44 +256,71 @@ def build_onboarding_router(i18n: I18n) -> Router:
             await _ask_adult(query.message, state)
 
     @router.callback_query(Onboarding.adult, Menu.filter(F.name == "ob_adult"))
-    async def adult(query: CallbackQuery, callback_data: Menu, state: FSMContext,
-                    settings: Settings) -> None:
+    async def adult(
+        query: CallbackQuery, callback_data: Menu, state: FSMContext, settings: Settings
+    ) -> None:
         await query.answer()
         if not isinstance(query.message, Message):
             return
         if callback_data.value != "y":
             await state.clear()
-            await query.message.answer(_("Sorry, this service is for people aged 18 or older. "
-                                         "Nothing about you was stored."))
+            await query.message.answer(
+                _(
+                    "Sorry, this service is for people aged 18 or older. "
+                    "Nothing about you was stored."
+                )
+            )
             return
         await _ask_policy(query.message, state, settings)
 
     @router.callback_query(Onboarding.policy, Menu.filter(F.name == "ob_policy"))
-    async def policy(query: CallbackQuery, callback_data: Menu, state: FSMContext,
-                     db_session: AsyncSession, now: datetime, settings: Settings) -> None:
+    async def policy(
+        query: CallbackQuery,
+        callback_data: Menu,
+        state: FSMContext,
+        db_session: AsyncSession,
+        now: datetime,
+        settings: Settings,
+    ) -> None:
         await query.answer()
         if not isinstance(query.message, Message):
             return
         data = await state.get_data()
         await state.clear()
         if callback_data.value != "y":
-            await query.message.answer(_("Without accepting the privacy policy you cannot use "
-                                         "the service. Nothing about you was stored. Send /start "
-                                         "if you change your mind."))
+            await query.message.answer(
+                _(
+                    "Without accepting the privacy policy you cannot use "
+                    "the service. Nothing about you was stored. Send /start "
+                    "if you change your mind."
+                )
+            )
             return
-        profile = Profile(name=data.get("name", query.from_user.first_name),
-                          email=data.get("email"), locale=data.get("locale", "en"),
-                          timezone=data.get("timezone", settings.default_timezone))
+        profile = Profile(
+            name=data.get("name", query.from_user.first_name),
+            email=data.get("email"),
+            locale=data.get("locale", "en"),
+            timezone=data.get("timezone", settings.default_timezone),
+        )
         try:
             if data.get("invite"):
                 member = await accounts.accept_invite(
-                    db_session, payload=data["invite"], telegram_id=query.from_user.id,
-                    profile=profile, policy_version=settings.privacy_policy_version, now=now)
+                    db_session,
+                    payload=data["invite"],
+                    telegram_id=query.from_user.id,
+                    profile=profile,
+                    policy_version=settings.privacy_policy_version,
+                    now=now,
+                )
             else:
                 member = await accounts.create_agency(
-                    db_session, telegram_id=query.from_user.id,
+                    db_session,
+                    telegram_id=query.from_user.id,
                     agency_name=data.get("agency_name", profile.name),
-                    profile=profile, policy_version=settings.privacy_policy_version, now=now)
+                    profile=profile,
+                    policy_version=settings.privacy_policy_version,
+                    now=now,
+                )
         except CrmError as error:
             await send(query.message, await error_reply(error))
             return

@@ -21,9 +21,7 @@ def _store(state: FSMContext) -> FSMContext:
     return FSMContext(storage=state.storage, key=replace(state.key, destiny="pending"))
 
 
-async def put(
-    state: FSMContext, now: datetime, ttl_seconds: int, action: dict[str, Any]
-) -> str:
+async def put(state: FSMContext, now: datetime, ttl_seconds: int, action: dict[str, Any]) -> str:
     store = _store(state)
     pending = {
         token: item

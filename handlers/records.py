@@ -44,15 +44,26 @@ def _snooze_preset(preset: str, now: datetime, tz: str) -> str:
 
 
 def _command_handler(op: Operation):  # type: ignore[no-untyped-def]
-    async def handle(message: Message, command: CommandObject, crm: CrmService,
-                     state: FSMContext, settings: Settings) -> None:
+    async def handle(
+        message: Message,
+        command: CommandObject,
+        crm: CrmService,
+        state: FSMContext,
+        settings: Settings,
+    ) -> None:
         await state.set_state(None)
         fields = set(op.input_model.model_fields)
         try:
             args = parse_command_args(command.args or "", fields, op.input_model.positional)
         except UnexpectedText:
-            await send(message, Reply(_("This command takes no free text. Send /help {name} "
-                                        "to see how to use it.").format(name=op.name)))
+            await send(
+                message,
+                Reply(
+                    _(
+                        "This command takes no free text. Send /help {name} to see how to use it."
+                    ).format(name=op.name)
+                ),
+            )
             return
         await perform(message, crm, state, settings.confirmation_ttl_seconds, op.name, args)
 
@@ -70,27 +81,51 @@ def build_records_router(registry: Registry) -> Router:
         router.message.register(_command_handler(registry.get(name)), Command(shortcut))
 
     @router.callback_query(OpenRecord.filter())
-    async def open_record(query: CallbackQuery, callback_data: OpenRecord, crm: CrmService,
-                          state: FSMContext, settings: Settings) -> None:
+    async def open_record(
+        query: CallbackQuery,
+        callback_data: OpenRecord,
+        crm: CrmService,
+        state: FSMContext,
+        settings: Settings,
+    ) -> None:
         await query.answer()
         prefix = callback_data.ref[:1]
         name = SHOW_OPERATION.get(prefix)
         if not isinstance(query.message, Message):
             return
         if name is None:  # a reminder has no card of its own: show the agent's upcoming ones
-            await perform(query.message, crm, state, settings.confirmation_ttl_seconds,
-                          "list_reminders", {"period": "upcoming"})
+            await perform(
+                query.message,
+                crm,
+                state,
+                settings.confirmation_ttl_seconds,
+                "list_reminders",
+                {"period": "upcoming"},
+            )
             return
-        await perform(query.message, crm, state, settings.confirmation_ttl_seconds, name,
-                      {REF_FIELDS[prefix]: callback_data.ref})
+        await perform(
+            query.message,
+            crm,
+            state,
+            settings.confirmation_ttl_seconds,
+            name,
+            {REF_FIELDS[prefix]: callback_data.ref},
+        )
 
     @router.callback_query(RunOperation.filter())
-    async def run_operation(query: CallbackQuery, callback_data: RunOperation, crm: CrmService,
-                            state: FSMContext, settings: Settings) -> None:
+    async def run_operation(
+        query: CallbackQuery,
+        callback_data: RunOperation,
+        crm: CrmService,
+        state: FSMContext,
+        settings: Settings,
+    ) -> None:
         await query.answer()
         field = REF_FIELDS.get(callback_data.ref[:1])
-        if field is None or callback_data.op not in registry or not isinstance(
-            query.message, Message
+        if (
+            field is None
+            or callback_data.op not in registry
+            or not isinstance(query.message, Message)
         ):
             return
         args = {field: callback_data.ref}
@@ -99,12 +134,18 @@ def build_records_router(registry: Registry) -> Router:
             if key == "until":
                 value = _snooze_preset(value, crm.now, crm.actor.timezone)
             args[key] = value
-        await perform(query.message, crm, state, settings.confirmation_ttl_seconds,
-                      callback_data.op, args)
+        await perform(
+            query.message, crm, state, settings.confirmation_ttl_seconds, callback_data.op, args
+        )
 
     @router.callback_query(PendingAnswer.filter())
-    async def answer_pending(query: CallbackQuery, callback_data: PendingAnswer,
-                             crm: CrmService, state: FSMContext, settings: Settings) -> None:
+    async def answer_pending(
+        query: CallbackQuery,
+        callback_data: PendingAnswer,
+        crm: CrmService,
+        state: FSMContext,
+        settings: Settings,
+    ) -> None:
         action = await pending.take(state, callback_data.token, crm.now)
         if action is None:
             await query.answer(_("This button has expired. Please ask again."), show_alert=True)
@@ -116,7 +157,14 @@ def build_records_router(registry: Registry) -> Router:
         if callback_data.choice != "y":
             await query.message.answer(_("Cancelled. Nothing was changed."))
             return
-        await perform(query.message, crm, state, settings.confirmation_ttl_seconds,
-                      action["op"], action["args"], confirmed=bool(action.get("confirmed")))
+        await perform(
+            query.message,
+            crm,
+            state,
+            settings.confirmation_ttl_seconds,
+            action["op"],
+            action["args"],
+            confirmed=bool(action.get("confirmed")),
+        )
 
     return router

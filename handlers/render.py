@@ -90,14 +90,15 @@ class Formatter:
         if amount is None:
             return ""
         return format_currency(
-            amount, self.actor.currency, locale=self.locale, format="#,##0 ¤"
-            if self.locale == "fr" else "¤#,##0", currency_digits=False,
+            amount,
+            self.actor.currency,
+            locale=self.locale,
+            format="#,##0 ¤" if self.locale == "fr" else "¤#,##0",
+            currency_digits=False,
         )
 
     def when(self, moment: datetime) -> str:
-        return format_datetime(
-            moment.astimezone(self.zone), "EEE d MMM HH:mm", locale=self.locale
-        )
+        return format_datetime(moment.astimezone(self.zone), "EEE d MMM HH:mm", locale=self.locale)
 
     def day(self, value: date) -> str:
         return format_date(value, "EEEE d MMMM", locale=self.locale)
@@ -172,7 +173,8 @@ def deal_line(deal: DealView, fmt: Formatter) -> str:
 def reminder_line(reminder: ReminderView, fmt: Formatter) -> str:
     about = "".join(f" ({link.ref})" for link in reminder.links[:1])
     repeat = f" 🔁 {labels.choice(reminder.recurrence)}" if reminder.recurrence else ""
-    return f"<b>{reminder.ref}</b> {fmt.when(reminder.due_at)} — {escape(reminder.text)}{about}{repeat}"
+    text = escape(reminder.text)
+    return f"<b>{reminder.ref}</b> {fmt.when(reminder.due_at)} — {text}{about}{repeat}"
 
 
 def note_line(note: NoteView, fmt: Formatter) -> str:
@@ -181,7 +183,8 @@ def note_line(note: NoteView, fmt: Formatter) -> str:
 
 def activity_line(activity: ActivityView, fmt: Formatter) -> str:
     summary = f" — {escape(activity.summary)}" if activity.summary else ""
-    return f"<b>{activity.ref}</b> {labels.choice(activity.kind)} {fmt.when(activity.occurred_at)}{summary}"
+    kind = labels.choice(activity.kind)
+    return f"<b>{activity.ref}</b> {kind} {fmt.when(activity.occurred_at)}{summary}"
 
 
 # --- cards ----------------------------------------------------------------------------------
@@ -207,8 +210,14 @@ def contact_card(card: ContactCard, fmt: Formatter) -> Reply:
     c = card.contact
     lines = [f"👤 <b>{c.ref} · {escape(c.name)}</b> — {labels.choice(c.role)}"]
     if c.phone or c.email:
-        lines.append(" ".join(filter(None, [f"📞 {c.phone}" if c.phone else "",
-                                            f"✉️ {escape(c.email)}" if c.email else ""])))
+        lines.append(
+            " ".join(
+                filter(
+                    None,
+                    [f"📞 {c.phone}" if c.phone else "", f"✉️ {escape(c.email)}" if c.email else ""],
+                )
+            )
+        )
     wants = []
     if c.city:
         wants.append(f"📍 {escape(c.city)}")
@@ -300,11 +309,13 @@ def deal_card(card: DealCard, fmt: Formatter) -> Reply:
         if stage != d.stage
     ]
     buttons = [stages[i : i + 3] for i in range(0, len(stages), 3)]
-    buttons.append([
-        form_button(_("📝 Note"), "note", d.ref),
-        form_button(_("⏰ Remind"), "remind", d.ref),
-        form_button(_("💶 Amount"), "amount", d.ref),
-    ])
+    buttons.append(
+        [
+            form_button(_("📝 Note"), "note", d.ref),
+            form_button(_("⏰ Remind"), "remind", d.ref),
+            form_button(_("💶 Amount"), "amount", d.ref),
+        ]
+    )
     buttons.append([open_button(d.contact)] + ([open_button(d.property)] if d.property else []))
     return Reply("\n".join(lines), buttons)
 
@@ -316,8 +327,7 @@ def reminder_buttons(reminder: ReminderView) -> list[list[InlineKeyboardButton]]
         [
             op_button(_("✅ Done"), "complete_reminder", reminder.ref),
             op_button(_("⏰ +1 h"), "snooze_reminder", reminder.ref, "until=1h"),
-            op_button(_("🌅 Tomorrow 9:00"), "snooze_reminder", reminder.ref,
-                      "until=t9"),
+            op_button(_("🌅 Tomorrow 9:00"), "snooze_reminder", reminder.ref, "until=t9"),
         ],
         [op_button(_("✖️ Cancel"), "cancel_reminder", reminder.ref)],
         *open_buttons(reminder.links),
@@ -436,35 +446,50 @@ def saved(result: Any, fmt: Formatter, created: bool) -> Reply:
     """A short acknowledgement after a write, with the record's main buttons."""
     if isinstance(result, ContactView):
         head = _("✅ Contact saved:") if created else _("✅ Contact updated:")
-        return Reply(f"{head}\n{contact_line(result, fmt)}", [[
-            open_button(RecordLink(ref=result.ref, label=result.name)),
-            form_button(_("⏰ Remind"), "remind", result.ref),
-            form_button(_("🤝 New deal"), "deal", result.ref),
-        ]])
+        return Reply(
+            f"{head}\n{contact_line(result, fmt)}",
+            [
+                [
+                    open_button(RecordLink(ref=result.ref, label=result.name)),
+                    form_button(_("⏰ Remind"), "remind", result.ref),
+                    form_button(_("🤝 New deal"), "deal", result.ref),
+                ]
+            ],
+        )
     if isinstance(result, PropertyView):
         head = _("✅ Property saved:") if created else _("✅ Property updated:")
-        return Reply(f"{head}\n{property_line(result, fmt)}",
-                     [[open_button(RecordLink(ref=result.ref, label=result.title))]])
+        return Reply(
+            f"{head}\n{property_line(result, fmt)}",
+            [[open_button(RecordLink(ref=result.ref, label=result.title))]],
+        )
     if isinstance(result, DealView):
         head = _("✅ Deal saved:") if created else _("✅ Deal updated:")
-        return Reply(f"{head}\n{deal_line(result, fmt)}",
-                     [[open_button(RecordLink(ref=result.ref, label=result.title or ""))]])
+        return Reply(
+            f"{head}\n{deal_line(result, fmt)}",
+            [[open_button(RecordLink(ref=result.ref, label=result.title or ""))]],
+        )
     if isinstance(result, ReminderView):
         head = _("⏰ Reminder set:") if created else _("⏰ Reminder updated:")
-        return Reply(f"{head}\n{reminder_line(result, fmt)}", reminder_buttons(result)
-                     if not created else open_buttons(result.links))
+        return Reply(
+            f"{head}\n{reminder_line(result, fmt)}",
+            reminder_buttons(result) if not created else open_buttons(result.links),
+        )
     if isinstance(result, NoteView):
-        return Reply(_("📝 Note saved:") + f"\n{note_line(result, fmt)}",
-                     open_buttons(result.links))
+        return Reply(
+            _("📝 Note saved:") + f"\n{note_line(result, fmt)}", open_buttons(result.links)
+        )
     if isinstance(result, ActivityView):
-        return Reply(_("✅ Logged:") + f"\n{activity_line(result, fmt)}",
-                     open_buttons(result.links))
+        return Reply(
+            _("✅ Logged:") + f"\n{activity_line(result, fmt)}", open_buttons(result.links)
+        )
     raise TypeError(f"no rendering for {type(result).__name__}")
 
 
 def edit_buttons(ref: str, fields: Sequence[str]) -> list[list[InlineKeyboardButton]]:
     buttons = [
-        InlineKeyboardButton(text=labels.field(name), callback_data=EditField(ref=ref, field=name).pack())
+        InlineKeyboardButton(
+            text=labels.field(name), callback_data=EditField(ref=ref, field=name).pack()
+        )
         for name in fields
     ]
     return [buttons[i : i + 3] for i in range(0, len(buttons), 3)]

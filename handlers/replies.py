@@ -46,16 +46,21 @@ def escape_params(code: str, params: dict[str, Any]) -> str:
 
 def invite_problem_text(problem: InviteProblem) -> str:
     return {
-        InviteProblem.MALFORMED: _("This invitation link is not valid. Ask the agency owner "
-                                   "for a new one."),
-        InviteProblem.UNKNOWN: _("This invitation link is not valid. Ask the agency owner "
-                                 "for a new one."),
-        InviteProblem.USED: _("This invitation link has already been used. Ask the agency "
-                              "owner for a new one."),
-        InviteProblem.EXPIRED: _("This invitation link has expired. Ask the agency owner "
-                                 "for a new one."),
-        InviteProblem.REVOKED: _("This invitation link was revoked. Ask the agency owner "
-                                 "for a new one."),
+        InviteProblem.MALFORMED: _(
+            "This invitation link is not valid. Ask the agency owner for a new one."
+        ),
+        InviteProblem.UNKNOWN: _(
+            "This invitation link is not valid. Ask the agency owner for a new one."
+        ),
+        InviteProblem.USED: _(
+            "This invitation link has already been used. Ask the agency owner for a new one."
+        ),
+        InviteProblem.EXPIRED: _(
+            "This invitation link has expired. Ask the agency owner for a new one."
+        ),
+        InviteProblem.REVOKED: _(
+            "This invitation link was revoked. Ask the agency owner for a new one."
+        ),
     }[problem]
 
 
@@ -68,29 +73,42 @@ def conflict_text(error: Conflict) -> str:
 
 
 async def error_reply(
-    error: CrmError, *, state: FSMContext | None = None, now: Any = None, ttl: int = 600,
+    error: CrmError,
+    *,
+    state: FSMContext | None = None,
+    now: Any = None,
+    ttl: int = 600,
     retry: dict[str, Any] | None = None,
 ) -> Reply:
     """The answer to a domain error. For several matching records, the user picks one and
     ``retry`` (the operation and its arguments) runs again with the pick."""
     if isinstance(error, NotFound):
-        return Reply(_("I found no {kind} matching “{reference}”.").format(
-            kind=labels.kind(error.kind), reference=escape(error.reference)))
+        return Reply(
+            _("I found no {kind} matching “{reference}”.").format(
+                kind=labels.kind(error.kind), reference=escape(error.reference)
+            )
+        )
     if isinstance(error, Ambiguous):
         text = _("Several records match “{reference}”. Which one?").format(
-            reference=escape(error.reference))
+            reference=escape(error.reference)
+        )
         if state is None or retry is None:
             lines = [f"• {c.ref} {escape(c.label)}" for c in error.candidates]
             return Reply("\n".join([text, *lines]))
         buttons = []
         for candidate in error.candidates:
             args = {**retry["args"], error.field: candidate.ref}
-            token = await pending.put(state, now, ttl, {"op": retry["op"], "args": args,
-                                                        "confirmed": False})
-            buttons.append([InlineKeyboardButton(
-                text=short(f"{candidate.ref} {candidate.label}", 48),
-                callback_data=PendingAnswer(token=token, choice="y").pack(),
-            )])
+            token = await pending.put(
+                state, now, ttl, {"op": retry["op"], "args": args, "confirmed": False}
+            )
+            buttons.append(
+                [
+                    InlineKeyboardButton(
+                        text=short(f"{candidate.ref} {candidate.label}", 48),
+                        callback_data=PendingAnswer(token=token, choice="y").pack(),
+                    )
+                ]
+            )
         return Reply(text, buttons)
     if isinstance(error, InvalidInput):
         return Reply(invalid_input_text(error))
@@ -101,8 +119,12 @@ async def error_reply(
     if isinstance(error, InvalidInvite):
         return Reply(invite_problem_text(error.problem))
     if isinstance(error, AlreadyMember):
-        return Reply(_("You already belong to the agency “{agency}”. A person can belong to "
-                       "one agency only.").format(agency=escape(error.agency_name)))
+        return Reply(
+            _(
+                "You already belong to the agency “{agency}”. A person can belong to "
+                "one agency only."
+            ).format(agency=escape(error.agency_name))
+        )
     if isinstance(error, UnknownOperation):
         return Reply(_("I do not know that command. Send /help to see what I can do."))
     return Reply(_("That did not work, and nothing was changed."))

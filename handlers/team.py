@@ -39,43 +39,57 @@ def build_team_router() -> Router:
         return False
 
     @router.message(Command("invite"))
-    async def invite(message: Message, bot: Bot, member: Member, db_session: AsyncSession,
-                     now: datetime) -> None:
+    async def invite(
+        message: Message, bot: Bot, member: Member, db_session: AsyncSession, now: datetime
+    ) -> None:
         if not await owner_only(message, member):
             return
         payload, created = await accounts.create_invite(db_session, member.actor, now)
         link = await create_start_link(bot, payload)
         expires = format_date(created.expires_at, "d MMMM", locale=member.user.locale)
-        await send(message, Reply(
-            _("Send this link to the agent you want to invite. It works once, until {date}:\n"
-              "{link}").format(date=expires, link=escape(link)),
-            [[_button(_("Revoke this link"), "revoke", str(created.id))]],
-        ))
+        await send(
+            message,
+            Reply(
+                _(
+                    "Send this link to the agent you want to invite. It works once, until {date}:\n"
+                    "{link}"
+                ).format(date=expires, link=escape(link)),
+                [[_button(_("Revoke this link"), "revoke", str(created.id))]],
+            ),
+        )
 
     @router.message(Command("invites"))
-    async def invites(message: Message, member: Member, db_session: AsyncSession,
-                      now: datetime) -> None:
+    async def invites(
+        message: Message, member: Member, db_session: AsyncSession, now: datetime
+    ) -> None:
         if not await owner_only(message, member):
             return
         active = await accounts.active_invites(db_session, member.actor, now)
         if not active:
-            await message.answer(_("No invitation link is waiting to be used. /invite makes "
-                                   "one."))
+            await message.answer(_("No invitation link is waiting to be used. /invite makes one."))
             return
         lines = [_("Invitation links waiting to be used:")]
         buttons = []
         for index, item in enumerate(active, start=1):
             expires = format_date(item.expires_at, "d MMMM", locale=member.user.locale)
-            lines.append(_("{n}. made {made}, valid until {date}").format(
-                n=index, made=format_date(item.created_at, "d MMMM", locale=member.user.locale),
-                date=expires))
-            buttons.append([_button(_("Revoke link {n}").format(n=index), "revoke",
-                                    str(item.id))])
+            lines.append(
+                _("{n}. made {made}, valid until {date}").format(
+                    n=index,
+                    made=format_date(item.created_at, "d MMMM", locale=member.user.locale),
+                    date=expires,
+                )
+            )
+            buttons.append([_button(_("Revoke link {n}").format(n=index), "revoke", str(item.id))])
         await send(message, Reply("\n".join(lines), buttons))
 
     @router.callback_query(Menu.filter(F.name == "revoke"))
-    async def revoke(query: CallbackQuery, callback_data: Menu, member: Member,
-                     db_session: AsyncSession, now: datetime) -> None:
+    async def revoke(
+        query: CallbackQuery,
+        callback_data: Menu,
+        member: Member,
+        db_session: AsyncSession,
+        now: datetime,
+    ) -> None:
         await query.answer()
         if not isinstance(query.message, Message) or not callback_data.value.isdigit():
             return
@@ -96,20 +110,36 @@ def build_team_router() -> Router:
             you = _(" (you)") if person.id == member.user.id else ""
             lines.append(f"• {escape(person.name)} — {role}{you}")
             if member.actor.is_owner and person.role == Role.AGENT:
-                buttons.append([_button(_("Remove {name}").format(name=person.name[:30]),
-                                        "remove", str(person.id))])
+                buttons.append(
+                    [
+                        _button(
+                            _("Remove {name}").format(name=person.name[:30]),
+                            "remove",
+                            str(person.id),
+                        )
+                    ]
+                )
         await send(message, Reply("\n".join(lines), buttons))
 
     @router.callback_query(Menu.filter(F.name == "remove"))
     async def ask_remove(query: CallbackQuery, callback_data: Menu, member: Member) -> None:
         await query.answer()
         if isinstance(query.message, Message) and callback_data.value.isdigit():
-            await send(query.message, Reply(
-                _("Remove this agent from the agency? The records they created stay with the "
-                  "agency."),
-                [[_button(_("Yes, remove"), "remove_yes", callback_data.value),
-                  _button(_("No"), "remove_no")]],
-            ))
+            await send(
+                query.message,
+                Reply(
+                    _(
+                        "Remove this agent from the agency? The records they created stay with the "
+                        "agency."
+                    ),
+                    [
+                        [
+                            _button(_("Yes, remove"), "remove_yes", callback_data.value),
+                            _button(_("No"), "remove_no"),
+                        ]
+                    ],
+                ),
+            )
 
     @router.callback_query(Menu.filter(F.name == "remove_no"))
     async def keep(query: CallbackQuery) -> None:
@@ -118,18 +148,21 @@ def build_team_router() -> Router:
             await query.message.answer(_("Cancelled. Nothing was changed."))
 
     @router.callback_query(Menu.filter(F.name == "remove_yes"))
-    async def remove(query: CallbackQuery, callback_data: Menu, member: Member,
-                     db_session: AsyncSession) -> None:
+    async def remove(
+        query: CallbackQuery, callback_data: Menu, member: Member, db_session: AsyncSession
+    ) -> None:
         await query.answer()
         if not isinstance(query.message, Message) or not callback_data.value.isdigit():
             return
         try:
-            removed = await accounts.remove_agent(db_session, member.actor,
-                                                  int(callback_data.value))
+            removed = await accounts.remove_agent(
+                db_session, member.actor, int(callback_data.value)
+            )
         except CrmError as error:
             await send(query.message, await error_reply(error))
             return
-        await query.message.answer(_("{name} is no longer a member of the agency.").format(
-            name=escape(removed.name)))
+        await query.message.answer(
+            _("{name} is no longer a member of the agency.").format(name=escape(removed.name))
+        )
 
     return router

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -166,9 +167,15 @@ _SEPARATORS = st.sampled_from(["", " ", ".", "-"])
 
 
 @FEW
-@given(st.sampled_from("67"), st.lists(st.integers(0, 99), min_size=4, max_size=4), _SEPARATORS)
+@given(
+    st.sampled_from(["06", "073", "075", "078"]),
+    st.lists(st.integers(0, 99), min_size=4, max_size=4),
+    _SEPARATORS,
+)
 def test_parse_phone_idempotent_on_french_mobiles(lead: str, pairs: list[int], sep: str) -> None:
-    groups = [f"0{lead}", *(f"{pair:02d}" for pair in pairs)]
+    # 070-072 are not allocated to mobiles, so 07 numbers start with one of the ranges in use.
+    digits = lead + "".join(f"{pair:02d}" for pair in pairs)
+    groups = [digits[i : i + 2] for i in range(0, 10, 2)]
     e164 = parse_phone(sep.join(groups))
     assert e164 == "+33" + "".join(groups)[1:]
     assert parse_phone(e164) == e164
@@ -497,7 +504,5 @@ _JUNK = st.text(max_size=30) | st.text(alphabet="0123456789 .,:/-+hkKmM€T", ma
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(_PARSERS)), _JUNK)
 def test_junk_raises_only_value_problem(name: str, raw: str) -> None:
-    try:
+    with contextlib.suppress(ValueProblem):
         _PARSERS[name](raw)
-    except ValueProblem:
-        pass
