@@ -20,17 +20,15 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import Default
 from aiogram.methods import AnswerCallbackQuery, DeleteMessage, TelegramMethod
 from aiogram.types import (
-    CallbackQuery,
-    Chat,
     InlineKeyboardButton,
     Message,
-    MessageEntity,
     ReplyKeyboardMarkup,
     Update,
     User,
 )
 
 from bot.local_session import LocalBotSession
+from bot.local_updates import UpdateFactory, deliver
 
 BANNER = (
     "Console chat with the bot. Type /start to begin. "
@@ -38,8 +36,6 @@ BANNER = (
 )
 AS_USAGE = "usage: /as <telegram-user-id> [first name]"
 
-# Telegram marks only well-formed commands (optionally /cmd@botname) as bot_command.
-_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?(?=\s|$)")
 _LINK = re.compile(r"""<a\s+href=(["'])(.*?)\1\s*>(.*?)</a>""", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -73,8 +69,7 @@ class ConsoleChat:
         self.user_id = user_id
         self.language_code = language_code
         self._names: dict[int, str] = {user_id: first_name}
-        self._update_ids = itertools.count(1)
-        self._callback_ids = itertools.count(1)
+        self.updates = UpdateFactory(session)
         # Per chat: the bot's messages as last returned by the session (to press their
         # buttons), and the id of the last message the bot *sent* there (edits don't count).
         self._messages: dict[int, dict[int, Message]] = {}
@@ -141,40 +136,14 @@ class ConsoleChat:
             return
         message = self._messages[self.user_id][self._last_sent[self.user_id]]
         self._print(f'-- pressed "{button.text}"')
-        query = CallbackQuery(
-            id=str(next(self._callback_ids)),
-            from_user=self._user(),
-            chat_instance="console",
-            message=message,
-            data=button.callback_data,
-        )
-        await self._feed(Update(update_id=next(self._update_ids), callback_query=query))
+        await self._feed(self.updates.callback(self._user(), message, button.callback_data))
 
     async def _send_text(self, text: str) -> None:
-        entities = None
-        if command := _COMMAND.match(text):
-            # Offsets are in UTF-16 code units; a matched command is ASCII, so len() is exact.
-            entities = [MessageEntity(type="bot_command", offset=0, length=command.end())]
-        message = Message(
-            message_id=self.session.next_message_id(),
-            date=int(asyncio.get_running_loop().time() * 0) or _now(),
-            chat=Chat(id=self.user_id, type="private", first_name=self.first_name),
-            from_user=self._user(),
-            text=text,
-            entities=entities,
-        )
-        await self._feed(Update(update_id=next(self._update_ids), message=message))
+        await self._feed(self.updates.text(self._user(), text))
 
     async def _feed(self, update: Update) -> None:
-        # Re-validated with the bot as context so nested objects are bound to it
-        # (`Update.as_(bot)` would bind only the top-level object).
-        update = Update.model_validate(update.model_dump(), context={"bot": self.bot})
         try:
-            response = await self.dispatcher.feed_update(self.bot, update)
-            # A handler may return a method instead of calling it (webhook style);
-            # polling executes it, so do the same.
-            if isinstance(response, TelegramMethod):
-                await self.bot(response)
+            await deliver(self.dispatcher, self.bot, update)
         except Exception as error:  # the console must survive any handler failure
             self._print(f"error> {type(error).__name__}: {error}")
 
@@ -237,12 +206,6 @@ class ConsoleChat:
 
     def _print(self, line: str) -> None:
         print(line, file=self.out, flush=True)
-
-
-def _now() -> int:
-    import time
-
-    return int(time.time())
 
 
 async def _read_line(stdin: TextIO, out: TextIO, prompt: str | None) -> str | None:

@@ -1,0 +1,43 @@
+# Every target works on a fresh machine: the first one that needs Python builds .venv/.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The PostgreSQL leg of the suite; unreachable -> those tests skip, SQLite ones still run.
+TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+export TEST_DATABASE_URL
+
+.PHONY: run test lint format i18n bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python run_bot.py
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Re-extract the strings and merge them into the catalogues (translate, then commit the .po).
+i18n: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k __ -k N_ -k ngettext:1,2 -k lazy_gettext \
+		--no-location --sort-output --omit-header -o locales/messages.pot \
+		bot crm_core handlers nlu
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages \
+		--no-fuzzy-matching --omit-header --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
