@@ -1,0 +1,187 @@
+"""Fixtures: a migrated database per test (SQLite, and PostgreSQL when TEST_DATABASE_URL
+reaches one), the real Dispatcher on a recording Bot session, and onboarded users."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from bot.factory import create_bot, create_dispatcher
+from bot.local_session import LocalBotSession
+from bot.settings import Settings
+from crm_core import schema
+from crm_core.db import Database
+from crm_core.models import Base
+from tests.harness import ChatUser, Clock, Harness
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgresql: runs on the PostgreSQL test database")
+
+
+# --- databases -------------------------------------------------------------------------------
+
+
+async def _ping(url: str) -> None:
+    db = Database(url)
+    try:
+        async with db.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    finally:
+        await db.dispose()
+
+
+async def _migrate(url: str, *, reset: bool = False) -> None:
+    db = Database(url)
+    try:
+        if reset:
+            async with db.engine.begin() as connection:
+                await connection.execute(text("DROP SCHEMA public CASCADE"))
+                await connection.execute(text("CREATE SCHEMA public"))
+        await schema.upgrade(db)
+    finally:
+        await db.dispose()
+
+
+def _run_apart(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run a set-up coroutine on its own loop and thread: session fixtures may be first
+    requested from inside a test's running loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file; each test gets a copy (migrating per test is slow)."""
+    path = tmp_path_factory.mktemp("template") / "crm.db"
+    _run_apart(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    if not POSTGRES_URL.startswith("postgresql"):
+        pytest.skip("TEST_DATABASE_URL does not name a PostgreSQL database")
+    try:
+        _run_apart(_ping(POSTGRES_URL))
+    except (OSError, DBAPIError) as error:
+        pytest.skip(f"PostgreSQL unreachable at TEST_DATABASE_URL: {error}")
+    _run_apart(_migrate(POSTGRES_URL, reset=True))  # a failure here is a real failure
+    return POSTGRES_URL
+
+
+async def _truncate_all(db: Database) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    async with db.engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    if request.param == "sqlite":
+        path = tmp_path / "crm.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        database = Database(f"sqlite+aiosqlite:///{path}")
+    else:
+        database = Database(request.getfixturevalue("postgres_url"), pool_size=2)
+        await _truncate_all(database)
+    yield database
+    await database.dispose()
+
+
+# --- the bot ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def harness(db: Database, clock: Clock, settings: Settings) -> AsyncIterator[Harness]:
+    session = LocalBotSession()
+    bot = create_bot(settings, session=session)
+    dispatcher = create_dispatcher(settings, db, clock=clock)
+    yield Harness(dispatcher, bot, session, db, clock)
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """A handler that crashed still answers politely; the test must fail anyway."""
+    caplog.set_level(logging.ERROR, logger="bot")
+    yield
+    crashes = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith("bot")]
+    assert not crashes, "\n".join(r.getMessage() + "\n" + (r.exc_text or "") for r in crashes)
+
+
+# --- onboarded people ------------------------------------------------------------------------
+
+
+async def sign_up(
+    user: ChatUser,
+    *,
+    agency: str | None = "Acme Realty",
+    name: str = "Alice Martin",
+    language: str = "English",
+    payload: str = "",
+) -> None:
+    """The whole /start conversation, accepting everything (agency=None when invited)."""
+    turn = await user.send(f"/start {payload}".strip())
+    assert "18" not in turn.text
+    if agency is not None:
+        await user.send(agency)
+    await user.send(name)
+    await user.press("Skip" if language == "English" else "Passer")
+    await user.press(language)
+    await user.press("Europe/Paris")
+    await user.press("18")
+    turn = await user.press("accept" if language == "English" else "accepte")
+    assert "/help" in turn.text, turn.text
+
+
+@pytest.fixture
+async def owner(harness: Harness) -> ChatUser:
+    """Alice, owner of Acme Realty."""
+    user = harness.user(101, "Alice")
+    await sign_up(user)
+    return user
+
+
+@pytest.fixture
+async def rival(harness: Harness) -> ChatUser:
+    """Rita, owner of another agency."""
+    user = harness.user(202, "Rita")
+    await sign_up(user, agency="Rival Homes", name="Rita Rossi")
+    return user
+
+
+async def invite_link(owner: ChatUser) -> str:
+    turn = await owner.send("/invite")
+    links = [word for word in turn.text.split() if "?start=" in word]
+    assert links, turn.text
+    return links[0].split("?start=", 1)[1].rstrip(".)")
+
+
+@pytest.fixture
+async def agent(harness: Harness, owner: ChatUser) -> ChatUser:
+    """Bob, agent at Acme Realty (joined through Alice's invitation)."""
+    user = harness.user(102, "Bob")
+    await sign_up(user, agency=None, name="Bob Durand", payload=await invite_link(owner))
+    return user
