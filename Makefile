@@ -34,10 +34,10 @@ format: $(STAMP)
 # Re-extract the strings and merge them into the catalogues (translate, then commit the .po).
 i18n: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k __ -k N_ -k ngettext:1,2 -k lazy_gettext \
-		--no-location --sort-output --omit-header -o locales/messages.pot \
+		--no-location --sort-output -o locales/messages.pot \
 		bot crm_core handlers nlu
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages \
-		--no-fuzzy-matching --omit-header --ignore-obsolete
+		--no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
