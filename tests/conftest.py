@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.factory import create_bot, create_dispatcher
 from bot.local_session import LocalBotSession
@@ -70,16 +72,47 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+async def _create_database(url: str, name: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
+
+
+async def _drop_database(url: str, name: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
+    """A database of this test run's own, created beside TEST_DATABASE_URL's (so two runs on
+    one server do not truncate each other's tables); that database itself if we may not."""
     if not POSTGRES_URL.startswith("postgresql"):
         pytest.skip("TEST_DATABASE_URL does not name a PostgreSQL database")
     try:
         _run_apart(_ping(POSTGRES_URL))
     except (OSError, DBAPIError) as error:
         pytest.skip(f"PostgreSQL unreachable at TEST_DATABASE_URL: {error}")
-    _run_apart(_migrate(POSTGRES_URL, reset=True))  # a failure here is a real failure
-    return POSTGRES_URL
+    base = make_url(POSTGRES_URL)
+    name = f"{base.database}_run_{os.getpid()}"
+    try:
+        _run_apart(_create_database(POSTGRES_URL, name))
+    except DBAPIError:  # no CREATEDB right: share the named database
+        _run_apart(_migrate(POSTGRES_URL, reset=True))
+        yield POSTGRES_URL
+        return
+    url = base.set(database=name).render_as_string(hide_password=False)
+    _run_apart(_migrate(url))  # a failure here is a real failure
+    yield url
+    _run_apart(_drop_database(POSTGRES_URL, name))
 
 
 async def _truncate_all(db: Database) -> None:

@@ -113,8 +113,13 @@ class ChatUser:
             if label in button.text
         ]
         if not candidates:
-            shown = [b.text for m in self.messages.values() if m.reply_markup
-                     for row in m.reply_markup.inline_keyboard for b in row]
+            shown = [
+                b.text
+                for m in self.messages.values()
+                if m.reply_markup
+                for row in m.reply_markup.inline_keyboard
+                for b in row
+            ]
             raise AssertionError(f"no button {label!r} on screen; buttons: {shown}")
         message, button = candidates[occurrence]
         assert button.callback_data is not None, f"{label!r} is a link: {button.url}"
@@ -130,7 +135,11 @@ class ChatUser:
 
 class Harness:
     def __init__(
-        self, dispatcher: Dispatcher, bot: Bot, session: LocalBotSession, db: Database,
+        self,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        session: LocalBotSession,
+        db: Database,
         clock: Clock,
     ) -> None:
         self.dispatcher = dispatcher
@@ -153,8 +162,7 @@ class Harness:
         first = len(self.session.requests)
         await deliver(self.dispatcher, self.bot, update)
         methods = [
-            m for m in self.session.requests[first:]
-            if getattr(m, "chat_id", chat_id) == chat_id
+            m for m in self.session.requests[first:] if getattr(m, "chat_id", chat_id) == chat_id
         ]
         return Turn(methods)
 
