@@ -115,6 +115,16 @@ def _date(value: Any, info: ValidationInfo) -> date:
 
 
 # Words agents use for each choice, in French and English, beside the canonical values.
+class Period(StrEnum):
+    """A window of the agenda, for listing reminders."""
+
+    TODAY = "today"
+    TOMORROW = "tomorrow"
+    WEEK = "week"
+    OVERDUE = "overdue"
+    UPCOMING = "upcoming"
+
+
 SYNONYMS: dict[type[StrEnum], dict[str, str]] = {
     ContactRole: {
         "acheteur": "buyer",
@@ -140,6 +150,7 @@ SYNONYMS: dict[type[StrEnum], dict[str, str]] = {
         "terrain": "land",
         "plot": "land",
         "local": "commercial",
+        "local commercial": "commercial",
         "commerce": "commercial",
         "bureau": "commercial",
         "office": "commercial",
@@ -154,6 +165,10 @@ SYNONYMS: dict[type[StrEnum], dict[str, str]] = {
         "location": "rent",
         "rental": "rent",
         "louer": "rent",
+        "a louer": "rent",
+        "en location": "rent",
+        "a vendre": "sale",
+        "en vente": "sale",
     },
     PropertyStatus: {
         "disponible": "available",
@@ -169,6 +184,7 @@ SYNONYMS: dict[type[StrEnum], dict[str, str]] = {
         "offre": "offer",
         "negociation": "negotiation",
         "compromis": "under_contract",
+        "sous compromis": "under_contract",
         "under contract": "under_contract",
         "gagne": "won",
         "signe": "won",
@@ -194,11 +210,29 @@ SYNONYMS: dict[type[StrEnum], dict[str, str]] = {
         "mensuelle": "monthly",
         "every month": "monthly",
     },
+    Period: {
+        "aujourd'hui": "today",
+        "aujourd’hui": "today",
+        "aujourdhui": "today",
+        "demain": "tomorrow",
+        "semaine": "week",
+        "cette semaine": "week",
+        "this week": "week",
+        "en retard": "overdue",
+        "late": "overdue",
+        "a venir": "upcoming",
+        "prochains": "upcoming",
+        "next": "upcoming",
+    },
 }
 
 
 def _choice(enum: type[E]) -> Callable[[Any, ValidationInfo], E]:
-    synonyms = SYNONYMS.get(enum, {})
+    # Keys go through the same normalisation as the input ("rendez-vous" -> "rendez vous").
+    synonyms = {
+        values.search_key(key).replace("-", " "): value
+        for key, value in SYNONYMS.get(enum, {}).items()
+    }
 
     def parse(value: Any, _info: ValidationInfo) -> E:
         key = values.search_key(str(value)).replace("-", " ").strip()
@@ -222,6 +256,11 @@ Name = Annotated[str, BeforeValidator(_required(_text(200)))]
 ShortText = Annotated[str | None, BeforeValidator(_optional(_text(200)))]
 LongText = Annotated[str | None, BeforeValidator(_optional(_text(4000, multiline=True)))]
 RequiredLongText = Annotated[str, BeforeValidator(_required(_text(4000, multiline=True)))]
+# Texts stored in narrower columns: refused beyond the column's size, not cut by the database.
+City = Annotated[str | None, BeforeValidator(_optional(_text(120)))]
+Source = Annotated[str | None, BeforeValidator(_optional(_text(120)))]
+Postcode = Annotated[str | None, BeforeValidator(_optional(_text(12)))]
+ReminderText = Annotated[str, BeforeValidator(_required(_text(1000, multiline=True)))]
 Reference = Annotated[str, BeforeValidator(_required(_text(200)))]
 OptionalReference = Annotated[str | None, BeforeValidator(_optional(_text(200)))]
 Phone = Annotated[str | None, BeforeValidator(_optional(_phone))]
@@ -242,3 +281,4 @@ PropertyStatusChoice = Choice(PropertyStatus)
 DealStageChoice = Choice(DealStage)
 ActivityKindChoice = Choice(ActivityKind)
 RecurrenceChoice = Choice(Recurrence)
+PeriodChoice = Choice(Period)

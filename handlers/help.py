@@ -132,6 +132,8 @@ def build_help_router(registry: Registry, i18n: I18n) -> Router:
         with i18n.use_locale(locale):
             await query.answer()
             if isinstance(query.message, Message):
-                await query.message.answer(_("Done. I will answer you in this language from now on."))
+                await query.message.answer(
+                    _("Done. I will answer you in this language from now on.")
+                )
 
     return router

@@ -61,8 +61,9 @@ def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
             if current:
                 chunks.append(current)
                 current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
+            cut = _hard_cut(line, limit)
+            chunks.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             chunks.append(current)
@@ -72,6 +73,15 @@ def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     if current or not chunks:
         chunks.append(current)
     return chunks
+
+
+def _hard_cut(line: str, limit: int) -> int:
+    """Where to cut a line longer than ``limit``: never inside an HTML entity or tag, which
+    Telegram would refuse to parse."""
+    opening = max(line.rfind("&", 0, limit), line.rfind("<", 0, limit))
+    if opening > 0 and ";" not in line[opening:limit] and ">" not in line[opening:limit]:
+        return opening
+    return limit
 
 
 def short(text: str, limit: int = BUTTON_LABEL) -> str:
@@ -120,6 +130,10 @@ def open_button(link: RecordLink) -> InlineKeyboardButton:
 def open_buttons(links: Iterable[RecordLink], per_row: int = 2) -> list[list[InlineKeyboardButton]]:
     buttons = [open_button(link) for link in links]
     return [buttons[i : i + per_row] for i in range(len(buttons))[::per_row]]
+
+
+def deal_links(deals: Iterable[DealView]) -> list[RecordLink]:
+    return [RecordLink(ref=d.ref, label=d.title or d.contact.label) for d in deals]
 
 
 def op_button(text: str, op: str, ref: str, extra: str = "") -> InlineKeyboardButton:
@@ -251,7 +265,7 @@ def contact_card(card: ContactCard, fmt: Formatter) -> Reply:
             form_button(_("🤝 New deal"), "deal", c.ref),
             op_button(_("🗑 Delete"), "delete_contact", c.ref),
         ],
-        *open_buttons(card.history.deals),
+        *open_buttons(deal_links(card.history.deals)),
     ]
     return Reply("\n".join(lines), buttons)
 
@@ -284,7 +298,7 @@ def property_card(card: PropertyCard, fmt: Formatter) -> Reply:
     ]
     if p.owner_contact:
         buttons.append([open_button(p.owner_contact)])
-    buttons.extend(open_buttons(card.history.deals))
+    buttons.extend(open_buttons(deal_links(card.history.deals)))
     return Reply("\n".join(lines), buttons)
 
 
@@ -470,8 +484,10 @@ def saved(result: Any, fmt: Formatter, created: bool) -> Reply:
         )
     if isinstance(result, ReminderView):
         head = _("⏰ Reminder set:") if created else _("⏰ Reminder updated:")
+        # Done or cancelled: say so, the line alone would look like the pending reminder.
+        status = f" · {labels.choice(result.status)}" if result.status != "pending" else ""
         return Reply(
-            f"{head}\n{reminder_line(result, fmt)}",
+            f"{head}\n{reminder_line(result, fmt)}{status}",
             reminder_buttons(result) if not created else open_buttons(result.links),
         )
     if isinstance(result, NoteView):

@@ -184,8 +184,8 @@ async def sign_up(
     await user.press("Skip" if language == "English" else "Passer")
     await user.press(language)
     await user.press("Europe/Paris")
-    await user.press("18")
-    turn = await user.press("accept" if language == "English" else "accepte")
+    await user.press("18 or older" if language == "English" else "18 ans ou plus")
+    turn = await user.press("I accept" if language == "English" else "J'accepte")
     assert "/help" in turn.text, turn.text
 
 

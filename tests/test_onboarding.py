@@ -29,10 +29,10 @@ async def test_owner_onboarding_stores_profile_agency_and_consents(harness: Harn
     await alice.send("Alice Martin")
     await alice.send("alice@acme.fr")
     assert (await alice.press("Français")).text.startswith("Votre fuseau horaire")
-    await alice.send("America/Montreal")
-    assert "18" in (await alice.press("18")).text
-    turn = await alice.press("accepte")
-    assert "Acme Realty" in turn.text and "Bienvenue" in turn.text
+    assert "18 ans" in (await alice.send("America/Montreal")).text
+    assert "politique de confidentialité" in (await alice.press("18 ans ou plus")).text
+    turn = await alice.press("J'accepte")
+    assert "C'est prêt, Alice Martin ! Bienvenue chez Acme Realty." in turn.text
 
     [user] = await users(harness)
     assert (user.telegram_id, user.name, user.email) == (101, "Alice Martin", "alice@acme.fr")

@@ -100,7 +100,7 @@ async def test_link_used_by_someone_else_during_onboarding(
     await slow.press("Skip")
     await slow.press("English")
     await slow.press("Keep")
-    await slow.press("18")
+    await slow.press("18 or older")
     turn = await slow.press("I accept")
     assert "has already been used" in turn.text
     assert await member_of(harness, slow.id) == (None, None)

@@ -108,7 +108,8 @@ async def _search(
     ctx: OperationContext, model: type[T], key_column: Any, reference: str
 ) -> Sequence[T]:
     """Exact (accent- and case-insensitive) matches first, then partial ones."""
-    key = values.search_key(reference)
+    # Stored keys are cut to their column's size; a lookup key is cut the same way.
+    key = values.search_key(reference)[: key_column.type.length]
     exact = await ctx.session.scalars(
         scoped(ctx, model).where(key_column == key).limit(MAX_CANDIDATES + 1)
     )

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, or_, select, update
 from crm_core import values
 from crm_core.context import OperationContext
 from crm_core.fields import (
+    City,
     ContactRoleChoice,
     Email,
     LongText,
@@ -18,6 +19,7 @@ from crm_core.fields import (
     Reference,
     Rooms,
     ShortText,
+    Source,
     Surface,
 )
 from crm_core.i18n import N_
@@ -64,7 +66,7 @@ class ContactFields(OperationInput):
     role: ContactRoleChoice = Field(
         None, description=N_("buyer, seller, tenant, landlord, investor or other")
     )
-    city: ShortText = Field(None, description=N_("City or area they are interested in"))
+    city: City = Field(None, description=N_("City or area they are interested in"))
     budget_min: Money = Field(None, description=N_("Minimum budget, whole currency units"))
     budget_max: Money = Field(None, description=N_("Maximum budget, whole currency units"))
     property_type: PropertyTypeChoice = Field(
@@ -72,7 +74,7 @@ class ContactFields(OperationInput):
     )
     rooms_min: Rooms = Field(None, description=N_("Minimum number of rooms"))
     surface_min: Surface = Field(None, description=N_("Minimum surface in m²"))
-    source: ShortText = Field(None, description=N_("Where the contact came from"))
+    source: Source = Field(None, description=N_("Where the contact came from"))
     notes: LongText = Field(None, description=N_("Free notes about the contact"))
 
 
@@ -115,6 +117,11 @@ class DeleteContact(OperationInput):
     contact: Reference = Field(description=N_("Short ref (C12), name, phone or email"))
 
 
+def _name_key(name: str) -> str:
+    # Case folding can lengthen a name ("ß" -> "ss"): keep the key within its column.
+    return values.search_key(name)[: Contact.name_key.type.length]
+
+
 def _validate_budget(contact: Contact) -> None:
     from crm_core.errors import InvalidInput
 
@@ -132,7 +139,7 @@ async def add_contact(ctx: OperationContext, args: AddContact) -> ContactView:
         ctx,
         Contact,
         await next_number(ctx, Contact),
-        name_key=values.search_key(args.name),
+        name_key=_name_key(args.name),
         **{name: getattr(args, name) for name in CONTACT_FIELDS},
     )
     contact.role = args.role or ContactRole.BUYER
@@ -179,7 +186,7 @@ async def update_contact(ctx: OperationContext, args: UpdateContact) -> ContactV
     fields = [name for name in CONTACT_FIELDS if name != "name" or args.name]
     apply_fields(contact, args, fields)
     if args.name:
-        contact.name_key = values.search_key(args.name)
+        contact.name_key = _name_key(args.name)
     if contact.role is None:
         contact.role = ContactRole.OTHER
     _validate_budget(contact)

@@ -8,10 +8,12 @@ from sqlalchemy import delete, func, or_, select, update
 from crm_core import values
 from crm_core.context import OperationContext
 from crm_core.fields import (
+    City,
     Count,
     LongText,
     Money,
     OptionalReference,
+    Postcode,
     PropertyStatusChoice,
     PropertyTypeChoice,
     Reference,
@@ -64,8 +66,8 @@ PROPERTY_FIELDS = (
 class PropertyFields(OperationInput):
     title: ShortText = Field(None, description=N_("Short title of the listing"))
     address: ShortText = Field(None, description=N_("Street address"))
-    city: ShortText = Field(None, description=N_("City"))
-    postcode: ShortText = Field(None, description=N_("Postcode"))
+    city: City = Field(None, description=N_("City"))
+    postcode: Postcode = Field(None, description=N_("Postcode"))
     property_type: PropertyTypeChoice = Field(
         None, description=N_("apartment, house, land, commercial, parking or other")
     )
@@ -134,7 +136,7 @@ def _default_title(prop: Property) -> str:
 def _refresh_key(prop: Property) -> None:
     prop.title_key = values.search_key(
         " ".join(filter(None, (prop.title, prop.address, prop.city)))
-    )
+    )[: Property.title_key.type.length]
 
 
 @operation("add_property", AddProperty, writes=True)

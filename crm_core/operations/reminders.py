@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -11,7 +10,14 @@ from sqlalchemy import Select
 
 from crm_core.context import OperationContext
 from crm_core.errors import Conflict, InvalidInput
-from crm_core.fields import RecurrenceChoice, Reference, RequiredLongText, When
+from crm_core.fields import (
+    Period,
+    PeriodChoice,
+    RecurrenceChoice,
+    Reference,
+    ReminderText,
+    When,
+)
 from crm_core.i18n import N_
 from crm_core.models import Reminder, ReminderStatus
 from crm_core.operations.common import new_record, next_number, resolve, scoped, view_of, views_of
@@ -21,20 +27,12 @@ from crm_core.registry import OperationInput, operation
 from crm_core.views import ReminderList, ReminderView
 
 
-class Period(StrEnum):
-    TODAY = "today"
-    TOMORROW = "tomorrow"
-    WEEK = "week"
-    OVERDUE = "overdue"
-    UPCOMING = "upcoming"
-
-
 class AddReminder(LinkFields):
     __doc__ = N_("Set a reminder for the agent at a given time, optionally about a record.")
     positional = "text"
 
     due_at: When = Field(description=N_("When to remind (ISO 8601 with offset)"))
-    text: RequiredLongText = Field(description=N_("What to do"))
+    text: ReminderText = Field(description=N_("What to do"))
     recurrence: RecurrenceChoice = Field(None, description=N_("daily, weekly or monthly"))
 
 
@@ -42,8 +40,8 @@ class ListReminders(OperationInput):
     __doc__ = N_("List the agent's pending reminders for a period.")
     positional = "period"
 
-    period: Period = Field(
-        Period.UPCOMING, description=N_("today, tomorrow, week, overdue or upcoming")
+    period: PeriodChoice = Field(
+        None, description=N_("today, tomorrow, week, overdue or upcoming (the default)")
     )
 
 
@@ -117,19 +115,18 @@ def my_pending(ctx: OperationContext) -> Select[tuple[Reminder]]:
 
 @operation("list_reminders", ListReminders, writes=False)
 async def list_reminders(ctx: OperationContext, args: ListReminders) -> ReminderList:
+    period = args.period or Period.UPCOMING
     query = my_pending(ctx)
-    if args.period is Period.OVERDUE:
+    if period is Period.OVERDUE:
         query = query.where(Reminder.due_at < ctx.now)
-    elif args.period is Period.UPCOMING:
+    elif period is Period.UPCOMING:
         query = query.where(Reminder.due_at >= ctx.now)
     else:
-        offset, days = {Period.TODAY: (0, 1), Period.TOMORROW: (1, 1), Period.WEEK: (0, 7)}[
-            args.period
-        ]
+        offset, days = {Period.TODAY: (0, 1), Period.TOMORROW: (1, 1), Period.WEEK: (0, 7)}[period]
         start, end = local_day_bounds(ctx, offset, days)
         query = query.where(Reminder.due_at >= start, Reminder.due_at < end)
     rows = (await ctx.session.scalars(query.order_by(Reminder.due_at).limit(50))).all()
-    return ReminderList(period=args.period.value, items=await views_of(ctx, rows))
+    return ReminderList(period=period.value, items=await views_of(ctx, rows))
 
 
 @operation("complete_reminder", CompleteReminder, writes=True)
