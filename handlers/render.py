@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -116,6 +117,15 @@ class Formatter:
     def number(self, value: int) -> str:
         return format_decimal(value, locale=self.locale)
 
+    @staticmethod
+    def phone(e164: str) -> str:
+        """+33612345678 -> "+33 6 12 34 56 78": stored in E.164, read in groups."""
+        try:
+            number = phonenumbers.parse(e164)
+        except phonenumbers.NumberParseException:
+            return escape(e164)
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
 
 def link_text(link: RecordLink) -> str:
     return f"{link.ref} · {escape(link.label)}"
@@ -156,7 +166,7 @@ def contact_line(contact: ContactView, fmt: Formatter) -> str:
     if contact.budget_max:
         parts.append(_("up to {amount}").format(amount=fmt.money(contact.budget_max)))
     if contact.phone:
-        parts.append(contact.phone)
+        parts.append(fmt.phone(contact.phone))
     return f"<b>{contact.ref}</b> {escape(contact.name)} — " + " · ".join(parts)
 
 
@@ -223,15 +233,12 @@ def _history_lines(history: History, fmt: Formatter) -> list[str]:
 def contact_card(card: ContactCard, fmt: Formatter) -> Reply:
     c = card.contact
     lines = [f"👤 <b>{c.ref} · {escape(c.name)}</b> — {labels.choice(c.role)}"]
-    if c.phone or c.email:
-        lines.append(
-            " ".join(
-                filter(
-                    None,
-                    [f"📞 {c.phone}" if c.phone else "", f"✉️ {escape(c.email)}" if c.email else ""],
-                )
-            )
-        )
+    contact_means = [
+        f"📞 {fmt.phone(c.phone)}" if c.phone else "",
+        f"✉️ {escape(c.email)}" if c.email else "",
+    ]
+    if any(contact_means):
+        lines.append(" ".join(filter(None, contact_means)))
     wants = []
     if c.city:
         wants.append(f"📍 {escape(c.city)}")
