@@ -31,6 +31,9 @@ class OperationContext:
     session: AsyncSession
     actor: Actor
     now: datetime  # aware, UTC
+    # Inside a unit of work (several operations for one message) the caller commits once at
+    # the end; each operation then runs in a savepoint so a failing one undoes only itself.
+    deferred: bool = False
 
     def validation_context(self) -> dict[str, Any]:
         """What input validators need to read relative dates and national phone numbers."""

@@ -132,17 +132,23 @@ class Registry:
         if ctx.actor.role not in op.roles:
             raise Forbidden(name)
         args = self.validate(ctx, name, raw_args)
-        session = ctx.session
+        if ctx.deferred:
+            async with ctx.session.begin_nested():
+                return await self._run(op, ctx, args, confirmed)
         try:
-            if op.preview is not None and not confirmed:
-                return await op.preview(ctx, args)
-            result = await op.run(ctx, args)
+            result = await self._run(op, ctx, args, confirmed)
             if op.writes:
-                await session.commit()
+                await ctx.session.commit()
             return result
         except BaseException:
-            await session.rollback()
+            await ctx.session.rollback()
             raise
+
+    @staticmethod
+    async def _run(op: Operation, ctx: OperationContext, args: Any, confirmed: bool) -> Any:
+        if op.preview is not None and not confirmed:
+            return await op.preview(ctx, args)
+        return await op.run(ctx, args)
 
 
 def build_registry() -> Registry:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -10,11 +12,13 @@ from aiogram.utils.i18n import gettext as _
 from bot.settings import Settings
 from crm_core.accounts import Member
 from crm_core.fields import MAX_MESSAGE
-from crm_core.service import CrmService
-from handlers.actions import perform
+from crm_core.service import CrmService, UnitOfWork
+from handlers import recent
+from handlers.actions import execute, present
 from handlers.render import Reply
 from handlers.replies import send
-from nlu.interpreter import Interpreter
+from nlu.interpreter import Executed, Interpreter, OperationCall
+from nlu.interpreter import Message as NluMessage
 
 
 def not_understood() -> Reply:
@@ -27,6 +31,27 @@ def not_understood() -> Reply:
             "/help — everything I can do"
         )
     )
+
+
+def fallback_notice(reason: str) -> str:
+    if reason == "restricted":
+        return _("(Answered by the offline parser: AI processing is off for you or your agency.)")
+    return _("(Answered by the offline parser: the AI assistant is unavailable right now.)")
+
+
+class ChatExecutor:
+    """Runs the interpreter's calls in the member's agency, inside the message's unit of
+    work; the handler shows the outcomes once the interpreter is done."""
+
+    def __init__(self, crm: CrmService, work: UnitOfWork) -> None:
+        self.crm = crm
+        self.work = work
+
+    async def run(self, call: OperationCall) -> Executed:
+        return await execute(self.crm, call)
+
+    async def discard(self) -> None:
+        await self.work.discard()
 
 
 def build_chat_router(interpreter: Interpreter) -> Router:
@@ -63,14 +88,22 @@ def build_chat_router(interpreter: Interpreter) -> Router:
                 ).format(length=len(text), limit=MAX_MESSAGE)
             )
             return
-        interpretation = await interpreter.interpret(text, actor=crm.actor, now=crm.now)
+        ttl = settings.confirmation_ttl_seconds
+        async with crm.unit_of_work() as work:
+            executor = ChatExecutor(crm, work)
+            interpretation = await interpreter.interpret(
+                NluMessage(text, crm.actor, crm.now, await recent.recall(state, crm.now)),
+                executor,
+            )
         if not interpretation.understood:
             await send(message, not_understood())
             return
-        for call in interpretation.calls:
-            await perform(
-                message, crm, state, settings.confirmation_ttl_seconds, call.name, call.input
-            )
+        for executed in interpretation.executed:
+            await present(message, crm, state, ttl, executed)
+        if interpretation.reply:
+            await send(message, Reply(escape(interpretation.reply)))
+        if interpretation.fallback_reason:
+            await message.answer(fallback_notice(interpretation.fallback_reason))
 
     @router.message()
     async def other(message: Message, member: Member | None) -> None:
