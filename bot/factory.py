@@ -23,7 +23,8 @@ from bot.settings import SUPPORTED_LOCALES, Settings
 from crm_core.db import Database
 from crm_core.registry import Registry, build_registry
 from handlers.router import build_router
-from nlu.interpreter import Interpreter, NoInterpreter
+from nlu.interpreter import Interpreter
+from nlu.rules import RuleInterpreter
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def create_dispatcher(
     dp = Dispatcher(storage=storage or MemoryStorage(), settings=settings, registry=registry)
     dp.update.outer_middleware(MemberContextMiddleware(db, registry, clock))
     UserLocaleMiddleware(i18n).setup(dp)
-    dp.include_router(build_router(registry, i18n, interpreter or NoInterpreter()))
+    dp.include_router(build_router(registry, i18n, interpreter or RuleInterpreter()))
 
     @dp.startup()
     async def on_startup(bot: Bot) -> None:
