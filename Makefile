@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
 
-.PHONY: run test lint format i18n bench clean
+.PHONY: run test lint format i18n eval-nlu clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
+
+# Intent and argument accuracy of the offline parser on nlu/eval/corpus.jsonl.
+eval-nlu: $(STAMP)
+	$(BIN)/python -m nlu.eval
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
