@@ -29,13 +29,15 @@ def parse_command_args(
         end = following.start() if following else len(text)
         args[match.group(1)] = _unquote(text[match.end() : end].strip())
     head = text[: matches[0].start()] if matches else text
-    tokens = head.split()
-    while tokens and (ref := parse_ref(tokens[0])) and REF_FIELDS.get(ref[0]) in fields:
-        field = REF_FIELDS[ref[0]]
-        if field in args:
+    # Leading refs are taken off word by word; the rest keeps its own spacing and line breaks
+    # (a multi-line note stays multi-line).
+    while (parts := head.split(maxsplit=1)) and (ref := parse_ref(parts[0])):
+        field = REF_FIELDS.get(ref[0])
+        if field is None or field not in fields or field in args:
             break
-        args[field] = tokens.pop(0)
-    rest = " ".join(tokens).strip()
+        args[field] = parts[0]
+        head = parts[1] if len(parts) > 1 else ""
+    rest = head.strip()
     if rest:
         if positional is None or positional in args:
             raise UnexpectedText(rest)

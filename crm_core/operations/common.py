@@ -13,6 +13,7 @@ from crm_core import values
 from crm_core.context import OperationContext
 from crm_core.errors import Ambiguous, Candidate, NotFound
 from crm_core.models import (
+    MODEL_BY_PREFIX,
     Contact,
     Deal,
     LinkedRecord,
@@ -134,7 +135,8 @@ async def resolve(ctx: OperationContext, model: type[T], reference: str, field: 
     """
     kind = field.removeprefix("owner_")
     ref = parse_ref(reference)
-    if ref is not None:
+    # Only our own prefixes make a short ref: "T3" or "F2" is how a flat is named.
+    if ref is not None and ref[0] in MODEL_BY_PREFIX:
         prefix, number = ref
         record = await by_number(ctx, model, number) if prefix == model.ref_prefix else None
         if record is None:
