@@ -68,6 +68,8 @@ async def next_number(ctx: OperationContext, model: type[TenantRecord]) -> int:
 
 
 def new_record(ctx: OperationContext, model: type[T], number: int, **fields: Any) -> T:
+    # Timestamps come from the operation's clock, like every other time it handles.
+    fields = {"created_at": ctx.now, "updated_at": ctx.now, **fields}
     record = model(
         agency_id=ctx.actor.agency_id, number=number, created_by_id=ctx.actor.user_id, **fields
     )
@@ -270,7 +272,7 @@ class Linker:
                     User.id.in_(missing), User.agency_id == self.ctx.actor.agency_id
                 )
             )
-            self._agents.update({uid: name for uid, name in rows.tuples()})
+            self._agents.update({uid: name for uid, name in rows.all()})
 
     def link(self, model: type[TenantRecord], record_id: int | None) -> RecordLink | None:
         return None if record_id is None else self._links.get((model, record_id))
