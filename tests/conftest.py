@@ -160,7 +160,9 @@ def no_unexpected_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """A handler that crashed still answers politely; the test must fail anyway."""
     caplog.set_level(logging.ERROR, logger="bot")
     yield
-    crashes = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith("bot")]
+    # caplog.records holds the current phase only: at teardown, look back at setup and call.
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    crashes = [r for r in records if r.levelno >= logging.ERROR and r.name.startswith("bot")]
     assert not crashes, "\n".join(r.getMessage() + "\n" + (r.exc_text or "") for r in crashes)
 
 
