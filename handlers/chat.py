@@ -24,7 +24,13 @@ from nlu.interpreter import Message as NluMessage
 def not_understood() -> Reply:
     return Reply(
         _(
-            "I did not understand that yet. Try a command:\n"
+            "I did not understand that, so I changed nothing. You can write things like:\n"
+            "• add Marie Dupont 06 12 34 56 78 buyer Lyon 350k\n"
+            "• remind me to call her tomorrow at 10\n"
+            "• called Marie: she wants a second visit\n"
+            "• move D2 to offer\n"
+            "• what do I have today?\n"
+            "Or use a command:\n"
             "/contacts Dupont — find a contact\n"
             "/new — add a contact, a property or a deal\n"
             "/today — your agenda\n"
@@ -97,11 +103,15 @@ def build_chat_router(interpreter: Interpreter) -> Router:
             )
         if not interpretation.understood:
             await send(message, not_understood())
-            return
         for executed in interpretation.executed:
             await present(message, crm, state, ttl, executed)
         if interpretation.reply:
             await send(message, Reply(escape(interpretation.reply)))
+        if interpretation.stopped_early:
+            await message.answer(
+                _("(I stopped there: that took too many steps. Check what was done above.)")
+            )
+        # Also when nothing was understood: the user learns the AI assistant did not answer.
         if interpretation.fallback_reason:
             await message.answer(fallback_notice(interpretation.fallback_reason))
 

@@ -74,6 +74,8 @@ class Interpretation:
     executed: list[Executed] = field(default_factory=list)
     reply: str | None = None  # the interpreter's own words for the user (Claude's answer)
     fallback_reason: str | None = None  # why the rules answered instead of Claude
+    # The step limit was hit: what ran is kept, the rest of the request was not done.
+    stopped_early: bool = False
 
     @property
     def understood(self) -> bool:

@@ -1,15 +1,47 @@
 """The offline parser: rules that read French and English CRM messages into the same operation
 calls as the Claude tools. Serves when there is no API key, when AI processing is off, and when
-the API fails."""
+the API fails.
+
+A message is cut into clauses ("add Marie ... and remind me to call her tomorrow"); each clause
+has its entities extracted (crm_core.values parsers), then the first matching intent rule
+builds its call. Any clause that is not understood makes the whole message not understood:
+half a message done is worse than an honest "I did not get that"."""
 
 from __future__ import annotations
 
-from nlu.interpreter import Executor, Interpretation, Message, OperationCall
+from crm_core.errors import NotFound
+from nlu.interpreter import Executed, Executor, Interpretation, Message, OperationCall
+from nlu.rules import clauses
+from nlu.rules.common import Reading
+from nlu.rules.intents import calls_for
+from nlu.rules.references import Scope
+from nlu.rules.text import Text
+
+MAX_CLAUSES = 4
+# Links guessed from a typed name (a reminder "to call Paul") may name nobody: the record is
+# still worth saving without the link.
+SOFT_LINKS = {"add_reminder", "add_note", "log_activity"}
 
 
 def parse(message: Message) -> list[OperationCall]:
     """The operation calls `message` means, or [] when it is not understood."""
-    return []
+    text = Text.of(message.text)
+    if not text.raw or len(text.raw) > 1000:
+        return []
+    actor = message.actor
+    lang = clauses.language(text) or actor.locale[:2]
+    scope = Scope.of(message.recent)
+    parts = clauses.split(text)
+    if len(parts) > MAX_CLAUSES:
+        return []
+    calls: list[OperationCall] = []
+    for part in parts:
+        clause = clauses.read(part, lang, actor.timezone, message.now, actor.country)
+        found = calls_for(Reading(clause, scope, actor.timezone, message.now))
+        if not found:
+            return []
+        calls.extend(found)
+    return calls
 
 
 class RuleInterpreter:
@@ -17,4 +49,19 @@ class RuleInterpreter:
         calls = parse(message)
         if not calls:
             return Interpretation(engine="none")
-        return Interpretation(engine="rules", executed=[await executor.run(c) for c in calls])
+        return Interpretation(engine="rules", executed=[await _run(executor, c) for c in calls])
+
+
+async def _run(executor: Executor, call: OperationCall) -> Executed:
+    executed = await executor.run(call)
+    error = executed.error
+    if call.name in SOFT_LINKS and isinstance(error, NotFound):
+        field = error.kind
+        if field in call.input and not _is_ref(str(call.input[field])):
+            rest = {k: v for k, v in call.input.items() if k != field}
+            return await executor.run(OperationCall(call.name, rest))
+    return executed
+
+
+def _is_ref(value: str) -> bool:
+    return len(value) > 1 and value[0] in "CPDR" and value[1:].isdigit()

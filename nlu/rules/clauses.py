@@ -1,0 +1,107 @@
+"""A message cut into clauses (one intent each), and the entities of one clause."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from nlu.rules import entities
+from nlu.rules.dates import Moment, find_moment
+from nlu.rules.entities import Found
+from nlu.rules.text import Text
+
+# A new clause starts at a connector followed by a verb that opens an intent of its own:
+# "add Marie ... and remind me to call her tomorrow".
+_OPENERS = (
+    r"remind|rappelle|rappel|add|ajoute|create|cree|set|mets|note|log|schedule|programme"
+    r"|show|montre|affiche|find|cherche|trouve|move|passe|book|plan|planifie"
+)
+_SPLIT = re.compile(
+    rf"\s*(?:[,;.]\s*(?:and|et|then|puis|also|aussi)?|\b(?:and|et|then|puis|also)\b)\s+"
+    rf"(?:(?:then|puis|also|aussi|please|stp)\s+)?(?=(?:{_OPENERS})\b)"
+)
+_FRENCH = re.compile(
+    r"(?<![\w])(?:le|la|les|un|une|des|du|de|et|pour|avec|demain|moi|mon|ma|mes|rappelle|"
+    r"ajoute|appele|appelle|aujourd'hui|qu'est|quoi|j'ai|nouveau|nouvelle|acheteur|acheteuse|"
+    r"vendeur|bien|passe|cherche|montre|supprime|fiche|rdv|visite|offre|a|à|sur|chez)(?![\w])"
+)
+_ENGLISH = re.compile(
+    r"(?<![\w])(?:the|a|an|and|to|for|with|tomorrow|me|my|remind|add|called|call|today|what|"
+    r"new|buyer|seller|show|find|delete|move|deal|meeting|visited|met|in|on|her|him|it|is)"
+    r"(?![\w])"
+)
+
+
+def language(text: Text) -> str:
+    """ "fr" or "en", whichever the little words say (ties go to the hint)."""
+    fr = len(_FRENCH.findall(text.low)) + len(re.findall(r"[éèêàçù]", text.raw.lower()))
+    en = len(_ENGLISH.findall(text.low))
+    if fr == en:
+        return ""
+    return "fr" if fr > en else "en"
+
+
+def split(text: Text) -> list[Text]:
+    parts: list[Text] = []
+    start = 0
+    for match in _SPLIT.finditer(text.low):
+        parts.append(text.slice(start, match.start()))
+        start = match.end()
+    parts.append(text.slice(start, len(text.raw)))
+    return [p for p in parts if p.low.strip()]
+
+
+@dataclass
+class Clause:
+    """One clause and what it holds; ``rest`` is the text with every entity blanked out."""
+
+    text: Text
+    lang: str
+    moment: Moment | None = None
+    without_moment: Text | None = None
+    refs: list[Found] = field(default_factory=list)
+    emails: list[Found] = field(default_factory=list)
+    phones: list[Found] = field(default_factory=list)
+    surfaces: list[Found] = field(default_factory=list)
+    rooms: list[Found] = field(default_factory=list)
+    bedrooms: list[Found] = field(default_factory=list)
+    money: list[Found] = field(default_factory=list)
+    roles: list[Found] = field(default_factory=list)
+    types: list[Found] = field(default_factory=list)
+    transactions: list[Found] = field(default_factory=list)
+    cities: list[Found] = field(default_factory=list)
+    postcodes: list[Found] = field(default_factory=list)
+    rest: Text = field(default_factory=lambda: Text("", ""))
+
+    @property
+    def low(self) -> str:
+        return self.text.low
+
+    def ref(self, prefix: str) -> str | None:
+        return next((str(f.value) for f in self.refs if str(f.value).startswith(prefix)), None)
+
+    def first(self, name: str) -> object | None:
+        found: list[Found] = getattr(self, name)
+        return found[0].value if found else None
+
+
+def read(text: Text, lang: str, tz: str, now: datetime, region: str) -> Clause:
+    clause = Clause(text=text, lang=lang)
+    rest = text
+    clause.emails, rest = entities.emails(rest)
+    clause.phones, rest = entities.phones(rest, region)
+    clause.moment, rest = find_moment(rest, tz, now)
+    clause.without_moment = rest
+    clause.refs, rest = entities.refs(rest)
+    clause.surfaces, rest = entities.surfaces(rest)
+    clause.bedrooms, rest = entities.bedrooms(rest)
+    clause.rooms, rest = entities.rooms(rest)
+    clause.money, rest = entities.money(rest)
+    clause.postcodes, rest = entities.postcodes(rest)
+    clause.roles, rest = entities.roles(rest)
+    clause.transactions, rest = entities.transactions(rest)
+    clause.types, rest = entities.property_types(rest)
+    clause.cities, rest = entities.cities(rest)
+    clause.rest = rest
+    return clause

@@ -1,0 +1,327 @@
+"""Reminders and the agenda: add, list, complete, cancel, snooze; "what do I have today?"."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from nlu.interpreter import OperationCall
+from nlu.rules.common import Reading, call, capitalise, name_after, words
+from nlu.rules.references import CONTACT_PRONOUN, Scope, property_of
+from nlu.rules.text import Text, tidy
+
+_ADD = re.compile(
+    r"^(?:(?:please|pls|stp|svp|hey)\s+)?(?:remind me|remind|rappelle[- ]?moi|rapelle[- ]?moi"
+    r"|rappel(?:le)? moi|set (?:me )?(?:a )?reminder|add (?:a )?reminder|create (?:a )?reminder"
+    r"|new reminder|reminder|rappel|ajoute(?:[- ]moi)? (?:un )?rappel|mets(?:[- ]moi)? un rappel"
+    r"|cree (?:un )?rappel|nouveau rappel|n'oublie pas|noublie pas|don'?t (?:let me )?forget"
+    r"|ne pas oublier|pense a|penser a|faut que je|il faut que je|je dois|i need to|i have to"
+    r"|todo|to do|a faire)(?![\w])\s*:?"
+)
+# "call her tomorrow", "rappelle Marie demain": an errand with a future time is a reminder.
+_ERRAND = re.compile(
+    r"^(?:(?:please|stp)\s+)?(?:l'|la |le |lui )?"
+    r"(call|phone|ring|email|mail|text|visit|see|meet|follow up"
+    r"|relance|relancer|rappelle|rappeler|appelle|appeler|envoie|envoyer|contacte|contacter"
+    r"|ecris|ecrire|voir|visiter|envoyer|send)(?![\w])"
+)
+_INFINITIVE = {
+    "relance": "relancer",
+    "rappelle": "rappeler",
+    "appelle": "appeler",
+    "envoie": "envoyer",
+    "contacte": "contacter",
+    "ecris": "écrire",
+}
+_LEAD = re.compile(r"^\s*(?:(?:to|de|d'|that|que|qu'il faut|about|pour|:|-)\s*)+")
+_PERSON_VERB = words(
+    "call",
+    "phone",
+    "ring",
+    "email",
+    "text",
+    "see",
+    "meet",
+    "with",
+    "follow up with",
+    "appeler",
+    "rappeler",
+    "relancer",
+    "contacter",
+    "voir",
+    "rencontrer",
+    "avec",
+    "chez",
+    "appelle",
+    "rappelle",
+    "relance",
+    "contacte",
+)
+_RECURRENCE = [
+    (words(r"every ?day", "daily", "chaque jour", "tous les jours", "quotidien(?:ne)?"), "daily"),
+    (
+        words(
+            r"every ?week",
+            "weekly",
+            "chaque semaine",
+            "toutes les semaines",
+            "hebdo(?:madaire)?",
+            r"every (?:mon|tues|wednes|thurs|fri|satur|sun)day",
+            r"tous les (?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)s?",
+            r"chaque (?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)",
+        ),
+        "weekly",
+    ),
+    (
+        words(r"every ?month", "monthly", "chaque mois", "tous les mois", "mensuel(?:le)?"),
+        "monthly",
+    ),
+]
+_PRONOUNS_EN = re.compile(r"(?<![\w])(?:her|him|them)(?![\w])")
+_PRONOUNS_FR = re.compile(r"(?<![\w])(?:l'|la |le |lui )(?=\w)|-(?:la|le|lui)(?![\w])")
+
+_LIST = re.compile(
+    r"^(?:(?:show|list|liste|voir|affiche|montre|see|check)(?:[- ]moi)?\s+)?"
+    r"(?:(?:my|mes|les|all|tous mes|all my|what are my|quels sont mes|what|quels)\s+)?"
+    r"(?:reminders|rappels|rappel en retard|reminder list)(?![\w])"
+)
+_PERIODS = [
+    (words("overdue", "late", "en retard", "retard", "missed", "manques?"), "overdue"),
+    (words("today", "aujourd'?hui", "auj", "ajd", "du jour"), "today"),
+    (words("tomorrow", "demain", "tmrw"), "tomorrow"),
+    (words("this week", "week", "semaine", "cette semaine"), "week"),
+    (words("upcoming", "a venir", "next", "prochains", "coming"), "upcoming"),
+]
+_AGENDA = words(
+    r"agenda",
+    r"planning",
+    r"programme",
+    r"my day",
+    r"ma journee",
+    r"mon programme",
+    r"what(?:'s| is)? on",
+    r"whats on",
+    r"what do i have",
+    r"what have i got",
+    r"what'?s up",
+    r"qu'?est[- ]ce que j'?ai",
+    r"j'?ai quoi",
+    r"quoi de prevu",
+    r"qu'?ai[- ]je",
+    r"what'?s planned",
+    r"schedule",
+    r"mon emploi du temps",
+    r"que dois[- ]je faire",
+    r"what should i do",
+    r"on fait quoi",
+    r"today'?s plan",
+    r"plan for today",
+)
+_DONE = words(
+    r"done",
+    r"fait",
+    r"faite",
+    r"termine",
+    r"terminee",
+    r"complete",
+    r"completed",
+    r"finished",
+    r"c'?est fait",
+    r"mark(?:ed)? (?:as )?done",
+    r"ok fait",
+    r"effectue",
+)
+_CANCEL = words(
+    r"cancel",
+    r"annule",
+    r"annuler",
+    r"supprime",
+    r"supprimer",
+    r"delete",
+    r"remove",
+    r"efface",
+    r"drop",
+    r"oublie",
+)
+_SNOOZE = words(
+    r"snooze",
+    r"reporte",
+    r"reporter",
+    r"repousse",
+    r"repousser",
+    r"decale",
+    r"decaler",
+    r"postpone",
+    r"delay",
+    r"remets",
+)
+# Words that also move deals ("move it to offer"): a reminder only when named by its ref.
+_SNOOZE_WITH_REF = words(r"move", r"push", r"deplace", r"deplacer")
+_REMINDER_WORD = words("reminder", "rappel", "it", "le", "la", "ca", "ça")
+_SHIFT = re.compile(
+    r"(?<![\w])(?:by|de|d')?\s*(\d{1,3}|une|un|an|one)\s*(h|hours?|heures?|min|minutes?|mn|days?|jours?)"
+    r"(?![\w])"
+)
+
+
+def _recurrence(reading: Reading) -> tuple[str | None, Text]:
+    text = reading.clause.without_moment or reading.clause.text
+    for pattern, value in _RECURRENCE:
+        match = pattern.search(text.low)
+        if match:
+            return value, text.cut(match.start(), match.end())
+    return None, text
+
+
+def _with_names(task: str, scope: Scope, contact: str | None) -> str:
+    """ "call her" -> "call Marie Dupont": a reminder must make sense when it fires."""
+    target = next((m for m in scope.mentions if m.ref == contact), None)
+    if target is None:
+        return task
+    task = _PRONOUNS_EN.sub(target.label, task)
+    match = _PRONOUNS_FR.search(task.lower())
+    if match and match.group(0).startswith("-"):
+        return task[: match.start()] + " " + target.label + task[match.end() :]
+    if match:
+        rest = task[match.end() :]
+        verb, _, tail = rest.partition(" ")
+        return task[: match.start()] + verb + " " + target.label + (" " + tail if tail else "")
+    return task
+
+
+def _contact_in(task: Text, reading: Reading) -> str | None:
+    ref = reading.clause.ref("C")
+    if ref:
+        return ref
+    if CONTACT_PRONOUN.search(task.low):
+        target = reading.scope.latest("contact")
+        return target.ref if target else None
+    name = name_after(task, _PERSON_VERB)
+    if name is None:
+        return None
+    known = reading.scope.named(name)
+    return known.ref if known else name
+
+
+def reminder_call(reading: Reading, task: Text) -> OperationCall | None:
+    moment = reading.clause.moment
+    if moment is None or moment.at <= reading.now:
+        return None
+    recurrence, _ = _recurrence(reading)
+    for pattern, _value in _RECURRENCE:
+        match = pattern.search(task.low)
+        if match:
+            task = task.cut(match.start(), match.end())
+    contact = _contact_in(task, reading)
+    text = tidy(_LEAD.sub("", task.raw.strip()))
+    first, _, tail = text.partition(" ")
+    verb, dash, pronoun = first.partition("-")
+    if dash and pronoun.lower() in ("la", "le", "lui", "les"):
+        # "rappelle-la" -> "rappeler la": _with_names then puts the name in.
+        first, tail = _INFINITIVE.get(verb.lower(), verb), f"{pronoun} {tail}".strip()
+        text = f"{pronoun} {first} {tail[len(pronoun) :].strip()}".strip()
+    else:
+        text = (_INFINITIVE.get(first.lower(), first) + (" " + tail if tail else "")).strip()
+    text = " ".join(text.split())
+    if CONTACT_PRONOUN.search(task.low):
+        text = _with_names(text, reading.scope, contact)
+    text = capitalise(text)
+    if len(text) < 2:
+        return None
+    return call(
+        "add_reminder",
+        due_at=moment.iso(),
+        text=text,
+        contact=contact,
+        property=reading.clause.ref("P")
+        or (property_of(reading.clause, reading.scope) if "bien" in task.low else None),
+        deal=reading.clause.ref("D"),
+        recurrence=recurrence,
+    )
+
+
+def add_reminder(reading: Reading) -> list[OperationCall] | None:
+    text = reading.clause.without_moment or reading.clause.text
+    start = len(text.low) - len(text.low.lstrip())
+    match = _ADD.match(text.low, start)
+    if match and not _LIST.match(reading.low.strip()):
+        made = reminder_call(reading, text.slice(match.end(), len(text.raw)))
+        return [made] if made else []  # a reminder without a time: ask, never guess
+    if _ERRAND.match(text.low, start):
+        made = reminder_call(reading, text.slice(start, len(text.raw)))
+        return [made] if made else None
+    return None
+
+
+def list_reminders(reading: Reading) -> list[OperationCall] | None:
+    if not _LIST.match(reading.low.strip()) and not re.search(
+        r"(?<![\w])(?:reminders|rappels)(?![\w])", reading.low
+    ):
+        return None
+    if re.match(r"^\s*(?:add|ajoute|set|cree|create|new|nouveau)", reading.low):
+        return None
+    period = next((v for p, v in _PERIODS if p.search(reading.low)), None)
+    return [call("list_reminders", period=period)]
+
+
+def agenda(reading: Reading) -> list[OperationCall] | None:
+    low = reading.low.strip(" ?!.")
+    bare_day = re.fullmatch(r"(?:and |et )?(?:today|aujourd'?hui|tomorrow|demain)\s*\??", low)
+    if not _AGENDA.search(reading.low) and not bare_day:
+        return None
+    moment = reading.clause.moment
+    day = None
+    if moment is not None:
+        today = reading.now.astimezone(ZoneInfo(reading.tz)).date()
+        day = moment.day().isoformat() if moment.day() != today else None
+    return [call("agenda", day=day)]
+
+
+def _reminder_ref(reading: Reading) -> str | None:
+    ref = reading.clause.ref("R")
+    if ref:
+        return ref
+    if _REMINDER_WORD.search(reading.low):
+        target = reading.scope.latest("reminder")
+        return target.ref if target else None
+    return None
+
+
+def manage(reading: Reading) -> list[OperationCall] | None:
+    """complete / cancel / snooze a reminder named by its ref (or "it" after one was shown)."""
+    low = reading.low
+    has_ref = reading.clause.ref("R") is not None
+    snooze = _SNOOZE.search(low) or (has_ref and _SNOOZE_WITH_REF.search(low))
+    if snooze and (has_ref or re.search(r"(?<![\w])(?:reminder|rappel|it|le)\b", low)):
+        reminder = _reminder_ref(reading)
+        if reminder is None:
+            return None
+        until = reading.clause.moment
+        shift = _SHIFT.search(low)
+        # "snooze it 1h" is an hour later, not 1 pm: a bare duration wins unless "at/à" names
+        # a clock time.
+        if shift and not re.search(
+            r"(?<![\w])(?:at|a|to|au|until|jusqu'?a)\s*$", low[: shift.start()]
+        ):
+            until = None
+        if until is None:
+            if not shift:
+                return []
+            count = int(shift[1]) if shift[1].isdigit() else 1
+            unit = shift[2][0]
+            delta = {"h": timedelta(hours=count), "m": timedelta(minutes=count)}.get(
+                unit, timedelta(days=count)
+            )
+            local = reading.now.astimezone(ZoneInfo(reading.tz)).replace(second=0, microsecond=0)
+            return [call("snooze_reminder", reminder=reminder, until=(local + delta).isoformat())]
+        return [call("snooze_reminder", reminder=reminder, until=until.iso())]
+    if _CANCEL.search(low) and (has_ref or re.search(r"(?<![\w])(?:reminder|rappel)\b", low)):
+        reminder = _reminder_ref(reading)
+        return [call("cancel_reminder", reminder=reminder)] if reminder else None
+    if _DONE.search(low) and (
+        has_ref or re.fullmatch(r"\s*(?:done|c'?est fait|fait|ok fait|termine)\W*", low)
+    ):
+        reminder = reading.clause.ref("R") or getattr(reading.scope.latest("reminder"), "ref", None)
+        return [call("complete_reminder", reminder=reminder)] if reminder else None
+    return None

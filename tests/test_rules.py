@@ -1,0 +1,416 @@
+"""The offline parser: phrasings in French and English -> the catalogue's calls, and property
+tests for the entity extractors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crm_core.context import Actor
+from crm_core.models import Role
+from nlu.interpreter import Mention, Message
+from nlu.rules import entities, parse
+from nlu.rules.text import Text
+
+NOW = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)  # Tuesday 09:00 in Paris
+ACTOR = Actor(user_id=1, agency_id=1, role=Role.AGENT)
+RECENT = (
+    Mention("D2", "Marie Dupont"),
+    Mention("C3", "Marie Dupont"),
+    Mention("P1", "T3 Lyon"),
+    Mention("R4", "Call Marie"),
+)
+
+
+def calls(text: str, recent: tuple[Mention, ...] = ()) -> list[dict[str, Any]]:
+    return [c.as_json() for c in parse(Message(text, ACTOR, NOW, recent))]
+
+
+def one(text: str, recent: tuple[Mention, ...] = ()) -> tuple[str, dict[str, Any]]:
+    found = calls(text, recent)
+    assert len(found) == 1, (text, found)
+    return found[0]["name"], found[0]["input"]
+
+
+MARIE = {"name": "Marie Dupont", "phone": "+33612345678", "role": "buyer", "city": "Lyon"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("add Marie Dupont 0612345678 buyer Lyon 350k", {**MARIE, "budget_max": 350_000}),
+        (
+            "ajoute Marie Dupont, acheteuse, 06 12 34 56 78, T3 à Lyon jusqu'à 350k",
+            {**MARIE, "budget_max": 350_000, "rooms_min": 3},
+        ),
+        (
+            "nouveau client marie dupont 06.12.34.56.78 acheteur a lyon 350 000 €",
+            {**MARIE, "budget_max": 350_000},
+        ),
+        (
+            "new buyer Paul Martin paul@example.com +44 7911 123456 1,2 M€",
+            {
+                "name": "Paul Martin",
+                "email": "paul@example.com",
+                "phone": "+447911123456",
+                "role": "buyer",
+                "budget_max": 1_200_000,
+            },
+        ),
+        (
+            "add contact Jean Roux seller, budget between 300k and 350K€",
+            {"name": "Jean Roux", "role": "seller", "budget_min": 300_000, "budget_max": 350_000},
+        ),
+    ],
+)
+def test_add_contact(text: str, expected: dict[str, Any]) -> None:
+    assert one(text) == ("add_contact", expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "ajoute un appart T3 68m2 à Lyon 250k",
+            {
+                "property_type": "apartment",
+                "rooms": 3,
+                "surface_m2": 68,
+                "city": "Lyon",
+                "price": 250_000,
+            },
+        ),
+        (
+            "new property: house 5 rooms 120 sqm Bordeaux 450 000 €",
+            {
+                "property_type": "house",
+                "rooms": 5,
+                "surface_m2": 120,
+                "city": "Bordeaux",
+                "price": 450_000,
+            },
+        ),
+        (
+            "nouveau bien studio 25 m² a louer Paris 900€",
+            {
+                "property_type": "apartment",
+                "rooms": 1,
+                "surface_m2": 25,
+                "transaction": "rent",
+                "city": "Paris",
+                "price": 900,
+            },
+        ),
+    ],
+)
+def test_add_property(text: str, expected: dict[str, Any]) -> None:
+    assert one(text) == ("add_property", expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "due", "expected"),
+    [
+        ("rappelle-moi d'appeler Marie demain à 10h", "2026-03-11T10:00:00+01:00", "Appeler Marie"),
+        ("rappel demain 10h appeler le notaire", "2026-03-11T10:00:00+01:00", "Appeler le notaire"),
+        ("remind me to call Paul on Monday 9am", "2026-03-16T09:00:00+01:00", "Call Paul"),
+        (
+            "remind me in 2 hours to send the contract",
+            "2026-03-10T11:00:00+01:00",
+            "Send the contract",
+        ),
+        ("remind me tomorrow at 10 to call Paul", "2026-03-11T10:00:00+01:00", "Call Paul"),
+        ("rappelle moi dans 30 min de relancer Paul", "2026-03-10T09:30:00+01:00", "Relancer Paul"),
+        (
+            "rappelle moi lundi prochain a 14h30 d'envoyer le mandat",
+            "2026-03-16T14:30:00+01:00",
+            "Envoyer le mandat",
+        ),
+        (
+            "remind me on 20/03 at 9am to renew the listing",
+            "2026-03-20T09:00:00+01:00",
+            "Renew the listing",
+        ),
+        (
+            "n'oublie pas de rappeler Paul vendredi 17h",
+            "2026-03-13T17:00:00+01:00",
+            "Rappeler Paul",
+        ),
+    ],
+)
+def test_add_reminder(text: str, due: str, expected: str) -> None:
+    name, args = one(text)
+    assert name == "add_reminder"
+    assert (args["due_at"], args["text"]) == (due, expected)
+
+
+def test_reminder_without_time_is_not_guessed() -> None:
+    assert calls("remind me to call Paul") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "call her tomorrow",
+            {"due_at": "2026-03-11T09:00:00+01:00", "text": "Call Marie Dupont", "contact": "C3"},
+        ),
+        (
+            "rappelle-la demain 14h",
+            {
+                "due_at": "2026-03-11T14:00:00+01:00",
+                "text": "Rappeler Marie Dupont",
+                "contact": "C3",
+            },
+        ),
+    ],
+)
+def test_pronouns_name_the_last_contact(text: str, expected: dict[str, Any]) -> None:
+    assert one(text, RECENT) == ("add_reminder", expected)
+
+
+def test_two_intents_the_second_names_the_first() -> None:
+    found = calls("add Marie Dupont 0612345678 and remind me to call her tomorrow at 10")
+    assert [c["name"] for c in found] == ["add_contact", "add_reminder"]
+    assert found[1]["input"] == {
+        "due_at": "2026-03-11T10:00:00+01:00",
+        "text": "Call Marie Dupont",
+        "contact": "Marie Dupont",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "recent", "expected"),
+    [
+        ("passe le deal D2 en offre", (), ("update_deal", {"deal": "D2", "stage": "offer"})),
+        ("move it to offer", RECENT, ("update_deal", {"deal": "D2", "stage": "offer"})),
+        ("D2 perdu", (), ("update_deal", {"deal": "D2", "stage": "lost"})),
+        (
+            "Marie a fait une offre de 340k",
+            (),
+            ("update_deal", {"deal": "Marie", "stage": "offer", "amount": 340_000}),
+        ),
+        (
+            "create a deal for C3 on P2",
+            (),
+            ("create_deal", {"contact": "C3", "property": "P2"}),
+        ),
+        ("mes deals en négo", (), ("list_deals", {"stage": "negotiation"})),
+        ("show D2", (), ("show_deal", {"deal": "D2"})),
+    ],
+)
+def test_deals(text: str, recent: tuple[Mention, ...], expected: tuple[str, Any]) -> None:
+    assert one(text, recent) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "called Marie, she wants to visit Saturday",
+            {"kind": "call", "contact": "Marie", "summary": "she wants to visit Saturday"},
+        ),
+        (
+            "j'ai appelé Paul Martin: il veut baisser son budget",
+            {"kind": "call", "contact": "Paul Martin", "summary": "il veut baisser son budget"},
+        ),
+        (
+            "visited P3 with Marie yesterday",
+            {
+                "kind": "visit",
+                "contact": "Marie",
+                "property": "P3",
+                "occurred_at": "2026-03-09T09:00:00+01:00",
+            },
+        ),
+        ("met Paul Martin", {"kind": "meeting", "contact": "Paul Martin"}),
+    ],
+)
+def test_log_activity(text: str, expected: dict[str, Any]) -> None:
+    assert one(text) == ("log_activity", expected)
+
+
+def test_an_appointment_to_come_is_a_reminder() -> None:
+    name, args = one("rdv avec Paul demain 14h")
+    assert (name, args["due_at"], args["text"]) == (
+        "add_reminder",
+        "2026-03-11T14:00:00+01:00",
+        "Rdv avec Paul",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "recent", "expected"),
+    [
+        ("what do I have today?", (), ("agenda", {})),
+        ("qu'est-ce que j'ai aujourd'hui ?", (), ("agenda", {})),
+        ("agenda demain", (), ("agenda", {"day": "2026-03-11"})),
+        ("mes rappels de demain", (), ("list_reminders", {"period": "tomorrow"})),
+        ("overdue reminders", (), ("list_reminders", {"period": "overdue"})),
+        ("R4 done", (), ("complete_reminder", {"reminder": "R4"})),
+        ("done", RECENT, ("complete_reminder", {"reminder": "R4"})),
+        ("annule le rappel R2", (), ("cancel_reminder", {"reminder": "R2"})),
+        (
+            "snooze R4 to tomorrow 9am",
+            (),
+            ("snooze_reminder", {"reminder": "R4", "until": "2026-03-11T09:00:00+01:00"}),
+        ),
+        (
+            "snooze it 1h",
+            RECENT,
+            ("snooze_reminder", {"reminder": "R4", "until": "2026-03-10T10:00:00+01:00"}),
+        ),
+        (
+            "note: elle préfère le matin",
+            RECENT,
+            ("add_note", {"text": "elle préfère le matin", "deal": "D2"}),
+        ),
+        (
+            "ajoute une note pour C3 : cherche près des écoles",
+            (),
+            ("add_note", {"text": "cherche près des écoles", "contact": "C3"}),
+        ),
+    ],
+)
+def test_planning_and_notes(
+    text: str, recent: tuple[Mention, ...], expected: tuple[str, Any]
+) -> None:
+    assert one(text, recent) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "recent", "expected"),
+    [
+        ("cherche Dupont", (), ("find_contacts", {"query": "Dupont"})),
+        ("acheteurs à Lyon", (), ("find_contacts", {"role": "buyer", "city": "Lyon"})),
+        ("show C3", (), ("show_contact", {"contact": "C3"})),
+        ("P3", (), ("show_property", {"property": "P3"})),
+        ("show it", RECENT, ("show_property", {"property": "P1"})),
+        (
+            "Marie's phone is 0611223344",
+            (),
+            ("update_contact", {"contact": "Marie", "phone": "+33611223344"}),
+        ),
+        (
+            "son tel: 06 11 22 33 44",
+            RECENT,
+            ("update_contact", {"contact": "C3", "phone": "+33611223344"}),
+        ),
+        (
+            "her budget is now 400k",
+            RECENT,
+            ("update_contact", {"contact": "C3", "budget_max": 400_000}),
+        ),
+        ("le P3 est vendu", (), ("update_property", {"property": "P3", "status": "sold"})),
+        ("delete C3", (), ("delete_contact", {"contact": "C3"})),
+        ("supprime le bien P3", (), ("delete_property", {"property": "P3"})),
+        (
+            "find apartments in Lyon under 400k",
+            (),
+            (
+                "find_properties",
+                {"property_type": "apartment", "city": "Lyon", "price_max": 400_000},
+            ),
+        ),
+        ("find properties for Marie", (), ("match_properties", {"contact": "Marie"})),
+        ("find properties for her", RECENT, ("match_properties", {"contact": "C3"})),
+        ("qui pourrait acheter le P3 ?", (), ("match_contacts", {"property": "P3"})),
+        ("score Marie", (), ("score_lead", {"contact": "Marie"})),
+        (
+            "rédige une annonce pour le P3 ton chaleureux",
+            (),
+            ("write_description", {"property": "P3", "tone": "warm"}),
+        ),
+    ],
+)
+def test_records_and_helpers(
+    text: str, recent: tuple[Mention, ...], expected: tuple[str, Any]
+) -> None:
+    assert one(text, recent) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what is the weather like",
+        "hello",
+        "ok",
+        "move it to offer",  # no deal in view: nothing to move
+        "remind me",
+        "rappel",
+        "il fait beau aujourd'hui",
+        "",
+        "350k",
+    ],
+)
+def test_not_understood_is_empty(text: str) -> None:
+    assert calls(text) == []
+
+
+# --- entity extractors -------------------------------------------------------------------------
+
+_FILLER = st.text(alphabet="abcdefghijklmnopqrstuvwxyz éà", min_size=0, max_size=20).map(
+    lambda s: f"{s} " if s else ""
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_FILLER, st.integers(min_value=1, max_value=999), _FILLER)
+def test_money_in_thousands_is_found(before: str, thousands: int, after: str) -> None:
+    found, _ = entities.money(Text.of(f"{before}{thousands}k {after}"))
+    assert [f.value for f in found] == [thousands * 1000]
+
+
+@settings(max_examples=60, deadline=None)
+@given(_FILLER, st.integers(min_value=10_000, max_value=9_999_999), _FILLER)
+def test_money_with_spaces_and_euro_is_found(before: str, amount: int, after: str) -> None:
+    spaced = f"{amount:,}".replace(",", " ")
+    found, _ = entities.money(Text.of(f"{before}{spaced} € {after}"))
+    assert [f.value for f in found] == [amount]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    _FILLER,
+    st.integers(min_value=1, max_value=9999),
+    st.sampled_from(["m2", " m²", " sqm"]),
+    _FILLER,
+)
+def test_surface_is_found(before: str, area: int, unit: str, after: str) -> None:
+    found, _ = entities.surfaces(Text.of(f"{before}{area}{unit} {after}"))
+    assert [f.value for f in found] == [area]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    _FILLER,
+    st.integers(min_value=1, max_value=20),
+    st.sampled_from(["T{}", "F{}", "{} pièces", "{}-room", "{} rooms"]),
+    _FILLER,
+)
+def test_rooms_are_found(before: str, count: int, form: str, after: str) -> None:
+    found, _ = entities.rooms(Text.of(f"{before}{form.format(count)} {after}"))
+    assert [f.value for f in found] == [count]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    _FILLER,
+    st.integers(min_value=10_000_000, max_value=38_999_999),
+    st.just("06"),
+    _FILLER,
+)
+def test_french_mobiles_are_found(before: str, digits: int, prefix: str, after: str) -> None:
+    number = f"{prefix}{digits}"
+    spaced = " ".join(number[i : i + 2] for i in range(0, 10, 2))
+    found, _ = entities.phones(Text.of(f"{before}{spaced} {after}"), "FR")
+    assert [f.value for f in found] == [f"+33{number[1:]}"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_random_text_never_raises(text: str) -> None:
+    parse(Message(text, ACTOR, NOW, RECENT))
