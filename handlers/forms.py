@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from bot.settings import Settings
-from crm_core.errors import InvalidInput
+from crm_core.errors import CrmError, InvalidInput
 from crm_core.models import ActivityKind, ContactRole, PropertyStatus, PropertyType, Transaction
 from crm_core.operations.common import parse_ref
 from crm_core.service import CrmService
@@ -26,7 +26,7 @@ from handlers.callbacks_data import EditField, FormAnswer, StartForm
 from handlers.command_args import REF_FIELDS
 from handlers.filters import IsMember
 from handlers.render import Reply, edit_buttons
-from handlers.replies import invalid_input_text, send
+from handlers.replies import error_reply, invalid_input_text, send
 
 SKIP = "-"
 
@@ -157,6 +157,22 @@ def build_form(name: str, ref: str) -> Form | None:
     return forms.get(name)
 
 
+# Steps that name a record are checked as they are answered, not at the end of the form.
+RECORD_STEPS = {"contact": "show_contact", "property": "show_property"}
+
+
+async def _existing_record(
+    message: Message, crm: CrmService, field_name: str, value: str
+) -> str | None:
+    """The short ref `value` names, or None after telling the user why it names nothing."""
+    try:
+        card = await crm.run(RECORD_STEPS[field_name], {field_name: value})
+    except CrmError as error:
+        await send(message, await error_reply(error))
+        return None
+    return str(getattr(card, field_name).ref)
+
+
 def _prompt(step: Step) -> Reply:
     text = str(PROMPTS.get(step.field) or _("{field}?").format(field=labels.field(step.field)))
     buttons = [
@@ -208,6 +224,12 @@ async def _answer(
                 await send(message, Reply(invalid_input_text(InvalidInput(own))))
                 await send(message, _prompt(step))
                 return
+        if step.field in RECORD_STEPS:
+            ref = await _existing_record(message, crm, step.field, value)
+            if ref is None:
+                await send(message, _prompt(step))
+                return
+            args[step.field] = ref
     elif not step.optional:
         await send(message, _prompt(step))
         return

@@ -1005,3 +1005,16 @@ async def test_deal_card_buttons(harness: Harness, owner: ChatUser, clock: Clock
     await owner.send("/show_deal D1")
     await owner.press("won")
     assert "No open deal" in (await owner.send("/deals")).text
+
+
+async def test_new_deal_form_checks_the_client_at_its_step(
+    harness: Harness, owner: ChatUser
+) -> None:
+    await ok(owner, "/add_contact Marie Dupont", "C1")
+    turn = await answer(owner, "/new", "[Deal]", "C9")
+    assert "I found no contact matching “C9”" in turn.text
+    assert "Which client?" in turn.text
+    turn = await answer(owner, "Marie", "[Skip]", "[Skip]")
+    assert "Deal saved" in turn.text
+    [deal] = await stored(harness, owner, Deal)
+    assert deal.contact_id == (await by_ref(harness, owner, Contact, 1)).id
