@@ -19,6 +19,8 @@ from bot.settings import Settings
 from crm_core.errors import CrmError, InvalidInput
 from crm_core.models import ActivityKind, ContactRole, PropertyStatus, PropertyType, Transaction
 from crm_core.operations.common import parse_ref
+from crm_core.operations.contacts import CONTACT_FIELDS
+from crm_core.operations.properties import PROPERTY_FIELDS
 from crm_core.service import CrmService
 from handlers import labels
 from handlers.actions import perform
@@ -71,33 +73,9 @@ PROMPTS: dict[str, Any] = {
     "status": __("New status?"),
 }
 
-CONTACT_EDITABLE = (
-    "name",
-    "phone",
-    "email",
-    "role",
-    "city",
-    "budget_min",
-    "budget_max",
-    "property_type",
-    "rooms_min",
-    "surface_min",
-    "source",
-    "notes",
-)
-PROPERTY_EDITABLE = (
-    "title",
-    "address",
-    "city",
-    "postcode",
-    "property_type",
-    "transaction",
-    "price",
-    "surface_m2",
-    "rooms",
-    "bedrooms",
-    "description",
-)
+# Every stored field can be edited from a card.
+CONTACT_EDITABLE = CONTACT_FIELDS
+PROPERTY_EDITABLE = PROPERTY_FIELDS
 CHOICES: dict[str, tuple[str, ...]] = {
     "role": tuple(ContactRole),
     "property_type": tuple(PropertyType),
