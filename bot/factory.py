@@ -67,6 +67,32 @@ async def register_commands(bot: Bot, i18n: I18n) -> None:
         await bot.set_my_commands(menu_commands())
 
 
+def create_interpreter(settings: Settings, registry: Registry | None = None) -> Interpreter:
+    """Claude with the offline parser as its fallback when a key is set; else the parser."""
+    if settings.anthropic_api_key is None:
+        return RuleInterpreter()
+    # Imported here: the SDK takes seconds to import, and keyless runs never need it.
+    from anthropic import AsyncAnthropic
+
+    from nlu.claude import ClaudeInterpreter
+
+    client = AsyncAnthropic(
+        api_key=settings.anthropic_api_key.get_secret_value(),
+        base_url=settings.anthropic_base_url,
+        max_retries=settings.anthropic_max_retries,
+        timeout=settings.anthropic_timeout_seconds,
+    )
+    return ClaudeInterpreter(
+        client,
+        model=settings.anthropic_model,
+        max_rounds=settings.nlu_max_rounds,
+        max_rows=settings.nlu_max_rows,
+        max_tokens=settings.nlu_max_tokens,
+        fallback=RuleInterpreter(),
+        registry=registry,
+    )
+
+
 def create_dispatcher(
     settings: Settings,
     db: Database,
@@ -81,7 +107,8 @@ def create_dispatcher(
     dp = Dispatcher(storage=storage or MemoryStorage(), settings=settings, registry=registry)
     dp.update.outer_middleware(MemberContextMiddleware(db, registry, clock))
     UserLocaleMiddleware(i18n).setup(dp)
-    dp.include_router(build_router(registry, i18n, interpreter or RuleInterpreter()))
+    interpreter = interpreter or create_interpreter(settings, registry)
+    dp.include_router(build_router(registry, i18n, interpreter))
 
     @dp.startup()
     async def on_startup(bot: Bot) -> None:

@@ -25,6 +25,15 @@ class Settings(BaseSettings):
     privacy_policy_url: str = "https://example.com/privacy"
     privacy_contact: str = "privacy@example.com"
     confirmation_ttl_seconds: int = Field(600, ge=30)
+    # Claude NLU: without a key the offline parser serves every message.
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    anthropic_model: str = "claude-haiku-4-5"
+    anthropic_max_retries: int = Field(2, ge=0, le=10)
+    anthropic_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    nlu_max_rounds: int = Field(6, ge=1, le=20)
+    nlu_max_rows: int = Field(10, ge=1, le=50)
+    nlu_max_tokens: int = Field(1024, ge=64, le=8192)
     log_level: str = "INFO"
 
     @field_validator("default_locale")

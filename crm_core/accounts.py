@@ -51,6 +51,7 @@ class Member:
             locale=self.user.locale,
             country=self.agency.country,
             currency=self.agency.currency,
+            ai_allowed=self.agency.ai_processing and not self.user.ai_restricted,
         )
 
 

@@ -20,6 +20,9 @@ class Actor:
     locale: str = "en"
     country: str = "FR"
     currency: str = "EUR"
+    # False when the agency switched AI processing off or the user asked for restriction:
+    # then nothing of theirs may be sent to an AI provider.
+    ai_allowed: bool = True
 
     @property
     def is_owner(self) -> bool:

@@ -141,7 +141,8 @@ class Agency(Base):
     name: Mapped[str] = mapped_column(String(120))
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     country: Mapped[str] = mapped_column(String(2), default="FR")
-    ai_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Off: no message of this agency goes to an AI provider (the offline parser serves).
+    ai_processing: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -163,6 +164,8 @@ class User(Base):
     adult_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     policy_version: Mapped[str | None] = mapped_column(String(20))
     policy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The user's right to restriction: none of their messages goes to an AI provider.
+    ai_restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
