@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
+from crm_core import schema
 from crm_core.db import Database
 from crm_core.models import Base
 
@@ -21,3 +23,34 @@ async def test_migrations_match_models(db: Database) -> None:
     async with db.engine.connect() as connection:
         differences = await connection.run_sync(_differences)
     assert differences == []
+
+
+async def test_upgrading_keeps_existing_data(tmp_path: Path) -> None:
+    """Migrations run on databases full of data: nothing may cascade away. Goes back to the
+    first revision with a record in every parent table, then up again."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'crm.db'}")
+    try:
+        await schema.upgrade(db, "0001")
+        async with db.engine.begin() as connection:
+            for statement in (
+                "INSERT INTO agencies (id, name, currency, country, ai_enabled, created_at)"
+                " VALUES (1, 'Acme', 'EUR', 'FR', 1, '2026-01-01')",
+                "INSERT INTO users (id, telegram_id, agency_id, role, name, locale, timezone,"
+                " created_at) VALUES (1, 42, 1, 'OWNER', 'Alice', 'en', 'Europe/Paris',"
+                " '2026-01-01')",
+                "INSERT INTO contacts (id, agency_id, number, created_by_id, name, name_key,"
+                " role, created_at, updated_at) VALUES (1, 1, 1, 1, 'Marie', 'marie', 'BUYER',"
+                " '2026-01-01', '2026-01-01')",
+            ):
+                await connection.exec_driver_sql(statement)
+        await schema.upgrade(db)
+        async with db.engine.connect() as connection:
+            rows = await connection.exec_driver_sql(
+                "SELECT u.agency_id, u.ai_restricted, c.name, a.ai_processing FROM users u"
+                " JOIN contacts c ON c.created_by_id = u.id JOIN agencies a ON a.id = u.agency_id"
+            )
+            assert rows.all() == [(1, 0, "Marie", 1)]
+            pragma = await connection.exec_driver_sql("PRAGMA foreign_keys")
+            assert pragma.scalar() == 1  # back on for the connections the pool hands out
+    finally:
+        await db.dispose()
