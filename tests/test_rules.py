@@ -414,3 +414,272 @@ def test_french_mobiles_are_found(before: str, digits: int, prefix: str, after: 
 @given(st.text(max_size=200))
 def test_random_text_never_raises(text: str) -> None:
     parse(Message(text, ACTOR, NOW, RECENT))
+
+
+# --- general classes: each with wordings of its own, in both languages ----------------------
+
+PROPERTY_RECENT = (Mention("P7", "Loft Vaise"),)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # budget ranges share the unit of their upper bound
+        (
+            "ajoute Léa Morel acheteuse 410-460k",
+            {"name": "Léa Morel", "role": "buyer", "budget_min": 410_000, "budget_max": 460_000},
+        ),
+        (
+            "add Ben Cole buyer from 200 to 240k",
+            {"name": "Ben Cole", "role": "buyer", "budget_min": 200_000, "budget_max": 240_000},
+        ),
+        # monthly rents are money whatever their size
+        (
+            "ajoute Inès Brun locataire 720 par mois",
+            {"name": "Inès Brun", "role": "tenant", "budget_max": 720},
+        ),
+        (
+            "add Amy Shaw renter up to 1300 a month",
+            {"name": "Amy Shaw", "role": "tenant", "budget_max": 1300},
+        ),
+        # feminine role words and wishes
+        ("ajoute Odile Caron bailleresse", {"name": "Odile Caron", "role": "landlord"}),
+        ("add Ray Fox, looking to rent", {"name": "Ray Fox", "role": "tenant"}),
+        ("ajoute Noé Petit, veut acheter", {"name": "Noé Petit", "role": "buyer"}),
+        # civilities are not part of the name; an initial A is not an article
+        ("ajoute Madame Agnès Leroy", {"name": "Agnès Leroy"}),
+        ("add Mr. Alan Reed seller", {"name": "Alan Reed", "role": "seller"}),
+        # towns after a cue, in lowercase, bare after the name, and saints' towns
+        (
+            "ajoute Yves Roux vendeur secteur bron",
+            {"name": "Yves Roux", "role": "seller", "city": "bron"},
+        ),
+        (
+            "add Kim Lau buyer around oullins",
+            {"name": "Kim Lau", "role": "buyer", "city": "oullins"},
+        ),
+        (
+            "ajoute Théo Klein acheteur maison Dardilly",
+            {"name": "Théo Klein", "role": "buyer", "property_type": "house", "city": "Dardilly"},
+        ),
+        (
+            "add Sam Reid buyer Saint-Priest",
+            {"name": "Sam Reid", "role": "buyer", "city": "Saint-Priest"},
+        ),
+        # sources
+        ("ajoute Eva Blanc, trouvée sur seloger", {"name": "Eva Blanc", "source": "seloger"}),
+        ("add Joe Park, source: radio ad", {"name": "Joe Park", "source": "radio ad"}),
+        (
+            "add Lia Wong, recommended by Hugo Lambert",
+            {"name": "Lia Wong", "source": "Hugo Lambert"},
+        ),
+        # polite long forms and cards without a verb
+        (
+            "Bonsoir, pouvez-vous ajouter un contact pour Rémi Vidal, vendeur",
+            {"name": "Rémi Vidal", "role": "seller"},
+        ),
+        (
+            "Hi, can you please create a contact named Nora Diaz, buyer",
+            {"name": "Nora Diaz", "role": "buyer"},
+        ),
+        (
+            "client: Anaïs Roy, locataire, 0611223344",
+            {"name": "Anaïs Roy", "role": "tenant", "phone": "+33611223344"},
+        ),
+    ],
+)
+def test_contact_classes(text: str, expected: dict[str, Any]) -> None:
+    assert one(text) == ("add_contact", expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "recent", "expected"),
+    [
+        # off the market is a status, never a deletion
+        (
+            "retire P4 de la vente",
+            (),
+            ("update_property", {"property": "P4", "status": "withdrawn"}),
+        ),
+        (
+            "pull P4 off the market",
+            (),
+            ("update_property", {"property": "P4", "status": "withdrawn"}),
+        ),
+        # a pronoun is resolved by the field: a price belongs to a property
+        (
+            "set its price to 615k",
+            PROPERTY_RECENT,
+            ("update_property", {"property": "P7", "price": 615_000}),
+        ),
+        (
+            "baisse-le à 590k",
+            PROPERTY_RECENT,
+            ("update_property", {"property": "P7", "price": 590_000}),
+        ),
+        # "create a contact for X" adds, never updates
+        (
+            "crée un contact pour Lina Faure tel 0611223344",
+            (),
+            ("add_contact", {"name": "Lina Faure", "phone": "+33611223344"}),
+        ),
+        (
+            "create a contact for Zoe Hart, phone 0611223344",
+            (),
+            ("add_contact", {"name": "Zoe Hart", "phone": "+33611223344"}),
+        ),
+        # contact lookups
+        ("recherche le client martin", (), ("find_contacts", {"query": "Martin"})),
+        ("clients in Bron", (), ("find_contacts", {"city": "Bron"})),
+        ("mes contacts à Oullins", (), ("find_contacts", {"city": "Oullins"})),
+        ("donne-moi les coordonnées de Paul Roux", (), ("show_contact", {"contact": "Paul Roux"})),
+        ("what's Anna Bell's email?", (), ("show_contact", {"contact": "Anna Bell"})),
+        ("affiche sa fiche", RECENT, ("show_contact", {"contact": "C3"})),
+        # contact updates: subject first, new state, renames
+        (
+            "Hugo Lambert budget now 480k",
+            (),
+            ("update_contact", {"contact": "Hugo Lambert", "budget_max": 480_000}),
+        ),
+        ("C9 devient acheteur", (), ("update_contact", {"contact": "C9", "role": "buyer"})),
+        (
+            "renomme C4 en Anne-Sophie Roy",
+            (),
+            ("update_contact", {"contact": "C4", "name": "Anne-Sophie Roy"}),
+        ),
+        (
+            "change the name of C4 to Ann Roy",
+            (),
+            ("update_contact", {"contact": "C4", "name": "Ann Roy"}),
+        ),
+        # property searches without a verb, with a bare town and a street
+        (
+            "maisons à vendre Dardilly",
+            (),
+            (
+                "find_properties",
+                {"property_type": "house", "transaction": "sale", "city": "Dardilly"},
+            ),
+        ),
+        (
+            "flats for rent in Bron",
+            (),
+            (
+                "find_properties",
+                {"property_type": "apartment", "transaction": "rent", "city": "Bron"},
+            ),
+        ),
+        ("which properties are sold?", (), ("find_properties", {"status": "sold"})),
+        ("search listings avenue Foch", (), ("find_properties", {"query": "avenue Foch"})),
+    ],
+)
+def test_general_classes(
+    text: str, recent: tuple[Mention, ...], expected: tuple[str, dict[str, Any]]
+) -> None:
+    assert one(text, recent) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "ajoute un bien: appart 3 pieces 70 m2, 5 rue Sala 69002 Lyon, 1 100 €/mois",
+            {
+                "property_type": "apartment",
+                "rooms": 3,
+                "surface_m2": 70,
+                "address": "5 rue Sala",
+                "postcode": "69002",
+                "city": "Lyon",
+                "price": 1100,
+                "transaction": "rent",
+            },
+        ),
+        (
+            "add house for sale, 3 avenue Foch, 69006 Lyon, 700k, owner C2",
+            {
+                "property_type": "house",
+                "transaction": "sale",
+                "address": "3 avenue Foch",
+                "postcode": "69006",
+                "city": "Lyon",
+                "price": 700_000,
+                "owner_contact": "C2",
+            },
+        ),
+        (
+            "new listing titled 'Duplex Bellecour' 90m2 for sale 600k Lyon",
+            {
+                "title": "Duplex Bellecour",
+                "surface_m2": 90,
+                "transaction": "sale",
+                "price": 600_000,
+                "city": "Lyon",
+            },
+        ),
+    ],
+)
+def test_add_property_classes(text: str, expected: dict[str, Any]) -> None:
+    assert one(text) == ("add_property", expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "due", "expected"),
+    [
+        # the cue after the task, the moment first
+        (
+            "jeudi 11h signature P2 avec Lina Faure, rappelle-moi",
+            "2026-03-12T11:00:00+01:00",
+            "signature P2 avec Lina Faure",
+        ),
+        ("friday 4pm keys handover P2, remind me", "2026-03-13T16:00:00+01:00", "keys handover P2"),
+        ("dans 3h relancer Hugo Roux", "2026-03-10T12:00:00+01:00", "relancer Hugo Roux"),
+        ("in 1 hour call back Zoe Hart", "2026-03-10T10:00:00+01:00", "call back Zoe Hart"),
+        # a day of the month alone, and a calendar date with its weekday
+        ("rappel le 20 à 10h: loyer P2", "2026-03-20T10:00:00+01:00", "loyer P2"),
+        ("remind me on the 2nd at 9am: insurance P2", "2026-04-02T09:00:00+02:00", "insurance P2"),
+        (
+            "merci de me rappeler le jeudi 12 mars à 15h de relancer la banque",
+            "2026-03-12T15:00:00+01:00",
+            "relancer la banque",
+        ),
+        ("fri 10am photos of P2, dont forget", "2026-03-13T10:00:00+01:00", "photos of P2"),
+    ],
+)
+def test_reminder_classes(text: str, due: str, expected: str) -> None:
+    name, args = one(text)
+    assert name == "add_reminder"
+    assert args["due_at"] == due
+    assert args["text"].lower() == expected.lower()
+
+
+def test_recurring_weekday_reminder() -> None:
+    for text in (
+        "rappel tous les vendredis 8h : rapport hebdo",
+        "every friday at 8 remind me: weekly report",
+    ):
+        name, args = one(text)
+        assert (name, args["due_at"], args["recurrence"]) == (
+            "add_reminder",
+            "2026-03-13T08:00:00+01:00",
+            "weekly",
+        )
+        assert not args["text"].lower().startswith(("tous", "every"))
+
+
+def test_snooze_to_a_day_and_hour_is_not_a_shift() -> None:
+    assert one("décale R4 à demain 8h") == (
+        "snooze_reminder",
+        {"reminder": "R4", "until": "2026-03-11T08:00:00+01:00"},
+    )
+
+
+@pytest.mark.parametrize("text", ["demain", "tomorrow"])
+def test_a_lone_day_is_a_fragment(text: str) -> None:
+    assert calls(text) == []
+
+
+def test_a_date_after_the_comma_belongs_to_the_summary() -> None:
+    name, args = one("call with the bank about D2, answer expected on the 20th")
+    assert name == "log_activity"
+    assert args["deal"] == "D2" and "contact" not in args

@@ -55,6 +55,7 @@ _DONE_KINDS = [
             r"visite de",
             r"visite avec",
             r"visit(?:ed)? with",
+            r"(?:visit|viewing|showing) (?:of|at)",
             r"showing with",
             r"visite",
         ),
@@ -220,6 +221,8 @@ def _summary(text: Text, after: int) -> str | None:
     if not match:
         return None
     summary = tidy(text.raw[match.end() :])
+    # "about D4, signing on the 18th": the record is linked already, the rest is the summary.
+    summary = tidy(re.sub(r"^[CPDRcpdr]\d+\s*[,;:—–-]\s*", "", summary))
     return summary or None
 
 

@@ -42,13 +42,22 @@ def language(text: Text) -> str:
     return "fr" if fr > en else "en"
 
 
+# A cue alone after the task ("mardi 14h visite P3, rappelle-moi") belongs to that task.
+_CUE_ONLY = re.compile(
+    r"\s*(?:remind me|rappelle[- ]?moi|rappel(?:le)? moi|n'oublie pas|don'?t forget)\W*"
+)
+
+
 def split(text: Text) -> list[Text]:
-    parts: list[Text] = []
+    spans: list[tuple[int, int]] = []
     start = 0
     for match in _SPLIT.finditer(text.low):
-        parts.append(text.slice(start, match.start()))
+        if _CUE_ONLY.fullmatch(text.low[match.end() :]):
+            break
+        spans.append((start, match.start()))
         start = match.end()
-    parts.append(text.slice(start, len(text.raw)))
+    spans.append((start, len(text.raw)))
+    parts = [text.slice(a, b) for a, b in spans]
     return [p for p in parts if p.low.strip()]
 
 
@@ -86,7 +95,27 @@ class Clause:
         return found[0].value if found else None
 
 
+# Greetings and polite openings carry no intent: blanked so rules see the request itself
+# ("Bonjour, pourriez-vous enregistrer un contact" reads as "enregistrer un contact").
+_COURTESY = re.compile(
+    r"^\s*(?:(?:bonjour|bonsoir|salut|coucou|hello|hi|hey)(?![\w])[\s,!.]*)?"
+    r"(?:(?:pourriez|pouvez|pourrais|peux|veux|voulez|voudriez)[- ]?(?:vous|tu)|tu peux"
+    r"|tu pourrais|vous pouvez|vous pourriez|could you|can you|would you|will you|merci de"
+    r"|je voudrais|i(?:'d| would) like to|s'il (?:te|vous) pla[iî]t)?"
+    r"(?:[\s,]*(?:please|pls|plz|stp|svp|kindly))*[\s,:]*"
+)
+
+
+def courteous(text: Text) -> Text:
+    """The text with its greeting and polite opening blanked (kept aligned)."""
+    match = _COURTESY.match(text.low)
+    if match is None or not match.group(0).strip(" ,:"):
+        return text
+    return text.cut(0, match.end())
+
+
 def read(text: Text, lang: str, tz: str, now: datetime, region: str) -> Clause:
+    text = courteous(text)
     clause = Clause(text=text, lang=lang)
     rest = text
     clause.emails, rest = entities.emails(rest)
@@ -97,11 +126,18 @@ def read(text: Text, lang: str, tz: str, now: datetime, region: str) -> Clause:
     clause.surfaces, rest = entities.surfaces(rest)
     clause.bedrooms, rest = entities.bedrooms(rest)
     clause.rooms, rest = entities.rooms(rest)
+    # "69002 Lyon" is a postcode, not 69 002 €: read before amounts when a town follows.
+    towns, rest = entities.postcodes(rest, with_town=True)
     clause.money, rest = entities.money(rest)
     clause.postcodes, rest = entities.postcodes(rest)
+    clause.postcodes = sorted(towns + clause.postcodes, key=lambda f: f.start)
     clause.roles, rest = entities.roles(rest)
     clause.transactions, rest = entities.transactions(rest)
     clause.types, rest = entities.property_types(rest)
     clause.cities, rest = entities.cities(rest)
+    if not clause.cities and towns:
+        town = entities.place_after_postcode(rest, towns[0])
+        if town is not None:
+            clause.cities, rest = [town], rest.cut(town.start, town.end)
     clause.rest = rest
     return clause

@@ -41,6 +41,9 @@ def words(*alternatives: str) -> re.Pattern[str]:
 def name_after(text: Text, pattern: re.Pattern[str]) -> str | None:
     """The name right after the first match of ``pattern`` ("call Marie" -> "Marie")."""
     for match in pattern.finditer(text.low):
+        gap = re.match(r"[ ,:-]*", text.raw[match.end() :])
+        if gap and "," in gap[0]:
+            continue  # a name does not start past a comma ("pour D4, date de ...")
         found = name_at(text, match.end(), capital=True)
         if found:
             return found[0]

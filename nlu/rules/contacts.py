@@ -6,18 +6,26 @@ import re
 
 from nlu.interpreter import OperationCall
 from nlu.rules.common import Reading, call, name_after, words
-from nlu.rules.entities import Found
-from nlu.rules.references import CONTACT_PRONOUN, POSSESSIVE, name_at
+from nlu.rules.entities import Found, loose_city
+from nlu.rules.references import CONTACT_PRONOUN, POSSESSIVE, latest_any, name_at
 from nlu.rules.text import tidy
+from nlu.rules.vocabulary import STOPWORDS
 
 ADD = re.compile(
     r"^\s*(?:(?:please|stp|svp)\s+)?(?:add|ajoute|ajouter|ajout|create|cree|creer|new|nouveau"
-    r"|nouvelle|nouv|nv|enregistre|save|register|record)(?![\w])"
-    r"(?:\s+(?:a|an|un|une|le|la|new|nouveau|nouvelle|nouvel|the))?"
+    r"|nouvelle|nouvel|nouv|nv|enregistre|enregistrer|save|register|record|saisis|saisir"
+    r"|rajoute|rajouter)(?![\w])"
+    # The article must be a whole word: "ajoute Aurélie" is not "ajoute a urélie".
+    r"(?:\s+(?:a|an|un|une|le|la|new|nouveau|nouvelle|nouvel|the)(?![\w]))*"
 )
 _CONTACT_NOUN = re.compile(
     r"\s*(?:contact|client|cliente|prospect|lead|person|personne|customer)s?(?![\w])\s*:?"
+    r"(?:\s*(?:for|pour|named|called|nomme|nommee|appele|appelee)(?![\w]))?"
 )
+_LISTINGS = re.compile(
+    r"(?<![\w])(?:properties|listings|biens|annonces|logements|mandats|rentals|locations)(?![\w])"
+)
+_HEADER = re.compile(r"^\s*(?:contact|client|cliente|lead|prospect|new lead)\s*:")
 _MIN_WORDS = words(
     r"min",
     r"minimum",
@@ -29,10 +37,17 @@ _MIN_WORDS = words(
     r"starting at",
     r"mini",
 )
+# Where a lead came from: the phrase after the cue, up to punctuation or a removed entity
+# ("source: salon immo", "vu sur leboncoin", "recommandée par Paul Martin", "met at open house").
 _SOURCE = re.compile(
-    r"(?<![\w])(?:source|via|from|venu(?:e)? (?:de|par)|referred by|recommande(?:e)? par"
-    r"|apporte(?:e)? par)\s*:?\s*([\w'.-]+(?: [A-Z][\w'.-]+)?)"
+    r"(?<![\w])(?:source|origine|provenance|via|from|venue? (?:de|par)"
+    r"|(?:vue?|trouvee?|seen|found)\s+(?:sur|on|via|dans|in)"
+    r"|(?:referred|recommended|introduced|sent|recommandee?|envoyee?|apportee?|presentee?)"
+    r"\s+(?:by|par)"
+    r"|(?:met|rencontree?)\s+(?:at|during|au|a la|lors d[eu]))(?![\w])\s*:?\s*"
+    r"(?P<phrase>[^\W\d_][^,;.!?\d]*?)\s*(?=[,;.!?\d]|$)"
 )
+_SOURCE_WORDS = 5
 _NOTES = re.compile(r"(?<![\w])(?:notes?|remarques?|nb|info)\s*:\s*(.+)$")
 FIND = re.compile(
     r"^\s*(?:(?:please|stp)\s+)?(?:find|search(?: for)?|look ?up|look for|cherche|chercher"
@@ -40,9 +55,18 @@ FIND = re.compile(
     r"|affiche|give me|donne[- ]moi|any|all|tous|toutes|mes|my|les|des)(?![\w])"
 )
 SHOW = re.compile(
-    r"^\s*(?:show|montre|affiche|voir|ouvre|open|display|details?|fiche|infos?|card|view"
-    r"|get|what about|et)(?![\w])(?:[- ]moi)?(?:\s+(?:la fiche|fiche|the card|details))?"
-    r"(?:\s+(?:de|du|of|for|pour|sur|on))?"
+    r"^\s*(?:(?:me|m')\s*)?(?:show|montre|affiche|voir|ouvre|open|display|details?|fiche|infos?"
+    r"|card|view|get|what about|et|pull up|bring up|redonne|redonner|donne|donner|give"
+    r"|rappelle[- ]moi|coordonnees)(?![\w])(?:[- ]?moi| me)?"
+    r"(?:\s+(?:la|le|les|sa|son|ses|his|her|their|the|its)(?![\w]))?"
+    r"(?:\s+(?:fiche|card|file|details?|infos?|coordonnees|contact details|profile|record"
+    r"|numero|number|phone|email)(?![\w]))?"
+    r"(?:\s*(?:(?:de|du|of|for|pour|sur|on)(?![\w])|d'))?"
+)
+# "what's Olivia Brown's number?", "quel est le numéro de Paul": asking for a detail.
+_DETAIL_QUESTION = re.compile(
+    r"^\s*(?:what'?s|what is|quel est|c'?est quoi|donne[- ]moi|give me)(?![\w])"
+    r".*(?:number|phone|email|address|file|details|numero|tel|mail|adresse|coordonnees|fiche)"
 )
 DELETE = re.compile(
     r"^\s*(?:delete|remove|supprime|supprimer|efface|effacer|erase|vire|retire)(?![\w])"
@@ -59,6 +83,28 @@ _UPDATE = re.compile(
     r"^\s*(?:update|change|changer|modifie|modifier|mets? a jour|maj|set|corrige|fix|edit"
     r"|mets|put)(?![\w])"
 )
+# What introduces a change of a contact's details after their name, or a new state.
+_CHANGE_CUE = re.compile(
+    r"\s*(?:'s\s+)?(?:budget|ville|city|secteur|tel|telephone|phone|email|mail|numero|number"
+    r"|role|est maintenant|est desormais|devient|is now|becomes|moved|a demenage|demenage"
+    r"|habite|lives|now)(?![\w])"
+)
+_NOW = words(
+    r"est maintenant",
+    r"est desormais",
+    r"devient",
+    r"is now",
+    r"becomes",
+    r"moved to",
+    r"a demenage",
+    r"demenage",
+    r"habite maintenant",
+    r"now lives",
+    r"passe a",
+    r"now",
+)
+_RENAME = words(r"rename", r"renomme", r"renommer", r"(?:le |the )?(?:nom|name)")
+_NEW_NAME = words(r"to", r"en", r"as", r"par", r"->", r":")
 _POSSESSOR = re.compile(r"([A-ZÀ-Ý][\w-]+(?: [A-ZÀ-Ý][\w-]+)?)'s(?![\w])")
 _OF_NAME = words("de", "du", "d'", "of", "for", "pour")
 
@@ -75,19 +121,35 @@ def _budget(reading: Reading) -> dict[str, int]:
     return {}
 
 
+def _source(reading: Reading) -> tuple[str | None, tuple[int, int]]:
+    """The lead's source and its span; a cue followed by a little word is no source."""
+    text = reading.clause.text
+    for match in _SOURCE.finditer(text.low):
+        phrase = text.low[match.start("phrase") : match.end("phrase")].split()
+        if not phrase or phrase[0] in STOPWORDS or len(phrase) > _SOURCE_WORDS:
+            continue
+        return tidy(text.raw[match.start("phrase") : match.end("phrase")]), match.span()
+    return None, (0, 0)
+
+
+def _outside(found: list[Found], span: tuple[int, int]) -> object | None:
+    """The first value not inside ``span`` ("met at open house" names no house)."""
+    return next((f.value for f in found if not span[0] <= f.start < span[1]), None)
+
+
 def _fields(reading: Reading) -> dict[str, object]:
     clause = reading.clause
-    source = _SOURCE.search(clause.text.raw)
+    source, span = _source(reading)
     notes = _NOTES.search(clause.text.low)
     found: dict[str, object] = {
         "phone": clause.first("phones"),
         "email": clause.first("emails"),
-        "role": clause.first("roles"),
-        "city": clause.first("cities"),
-        "property_type": clause.first("types"),
+        "role": _outside(clause.roles, span),
+        "city": _outside(clause.cities, span),
+        "property_type": _outside(clause.types, span),
         "rooms_min": clause.first("rooms"),
         "surface_min": clause.first("surfaces"),
-        "source": tidy(source[1]) if source else None,
+        "source": source,
         "notes": tidy(clause.text.raw[notes.start(1) : notes.end(1)]) if notes else None,
         **_budget(reading),
     }
@@ -97,18 +159,28 @@ def _fields(reading: Reading) -> dict[str, object]:
 def add(reading: Reading) -> list[OperationCall] | None:
     clause = reading.clause
     match = ADD.match(clause.rest.low)
-    if match is None:
+    header = _HEADER.match(clause.rest.low)
+    if match is None and header is None:
         return None
-    end = match.end()
+    end = match.end() if match else 0
     noun = _CONTACT_NOUN.match(clause.rest.low, end)
     if noun:
         end = noun.end()
     found = name_at(clause.rest, end)
     if found is None:
         return None
-    name = found[0]
+    name, name_end = found
+    fields = _fields(reading)
+    # "contact: Lucas Petit, acheteur, ...": a card typed without a verb needs a detail.
+    if match is None and not fields:
+        return None
+    if "city" not in fields:
+        _, span = _source(reading)
+        place = loose_city(clause.rest.cut(*span) if span[1] else clause.rest, name_end)
+        if place is not None:
+            fields["city"] = place.value
     reading.scope.push("contact", name, name)
-    return [call("add_contact", name=name, **_fields(reading))]
+    return [call("add_contact", name=name, **fields)]
 
 
 def _target(reading: Reading) -> str | None:
@@ -124,15 +196,44 @@ def _target(reading: Reading) -> str | None:
         target = reading.scope.latest("contact")
         return target.ref if target else None
     name = name_after(clause.rest, _OF_NAME) or name_after(clause.rest, _UPDATE)
-    return name
+    return name or _subject(reading)
+
+
+def _subject(reading: Reading) -> str | None:
+    """A name opening the clause and followed by what changes ("Paul Martin budget passe à
+    450k", "james wilson moved to Bordeaux")."""
+    for words_max in (3, 2, 1):
+        found = name_at(reading.clause.rest, 0, max_words=words_max)
+        if found and _CHANGE_CUE.match(reading.clause.low, found[1]):
+            return found[0]
+    return None
+
+
+def _renamed(reading: Reading) -> str | None:
+    """The new name in "rename C7 to Sarah Connor", "modifie le nom de C7 en Sophie Leroy"."""
+    clause = reading.clause
+    if not _RENAME.search(clause.low):
+        return None
+    for match in _NEW_NAME.finditer(clause.rest.low):
+        found = name_at(clause.rest, match.end(), capital=True)
+        if found:
+            return found[0]
+    return None
 
 
 def update(reading: Reading) -> list[OperationCall] | None:
     clause = reading.clause
-    keyed = _UPDATE.match(clause.low) or any(p.search(clause.low) for p in _FIELD_WORDS.values())
-    if not keyed:
+    keyed = (
+        _UPDATE.match(clause.low)
+        or _NOW.search(clause.low)
+        or any(p.search(clause.low) for p in _FIELD_WORDS.values())
+    )
+    renamed = _renamed(reading)
+    if not keyed and not renamed:
         return None
     fields = _fields(reading)
+    if renamed:
+        fields = {"name": renamed}
     if not fields:
         return None
     # A budget needs its word: "C3 350k" alone could be a price or an offer.
@@ -156,6 +257,13 @@ def find(reading: Reading) -> list[OperationCall] | None:
     contactish = re.search(
         r"(?<![\w])(?:contacts?|clients?|clientes?|leads?|prospects?)(?![\w])", clause.low
     )
+    listed = re.match(
+        r"\s*(?:(?:mes|my|les|the|all|all my|tous mes|toutes mes)\s+)?"
+        r"(?:contacts|clients|clientes|leads|prospects)(?![\w])",
+        clause.low,
+    )
+    if match is None and listed and (city or role):
+        return [call("find_contacts", role=role, city=city)]
     if match is None and not (role and re.search(r"(?:s|x)(?![\w])", clause.low)):
         return None
     if match is None and not contactish and not role:
@@ -165,7 +273,8 @@ def find(reading: Reading) -> list[OperationCall] | None:
         start = match.end()
         rest = clause.rest.low[start:]
         noun = re.match(
-            r"\s*(?:les |the |my |mes )?(?:contacts?|clients?|leads?|prospects?)"
+            r"\s*(?:les |le |la |un |une |the |a |my |mes )?"
+            r"(?:contacts?|clients?|leads?|prospects?)"
             r"\s*(?:named|nommee?|appele)?",
             rest,
         )
@@ -180,9 +289,20 @@ def find(reading: Reading) -> list[OperationCall] | None:
     return [call("find_contacts", query=query, role=role, city=city)]
 
 
+def is_about_listings(low: str) -> bool:
+    return bool(_LISTINGS.search(low))
+
+
 def show(reading: Reading) -> list[OperationCall] | None:
     clause = reading.clause
-    match = SHOW.match(clause.rest.low)
+    if _DETAIL_QUESTION.match(clause.low):
+        possessor = _POSSESSOR.search(clause.text.raw)
+        name = clause.ref("C") or (possessor[1] if possessor else name_after(clause.rest, _OF_NAME))
+        if name:
+            return [call("show_contact", contact=name)]
+    if is_about_listings(clause.low) or clause.types:
+        return None  # "show me sold properties": a search of listings
+    match = SHOW.match(clause.rest.low) or SHOW.match(clause.low)
     bare_ref = re.fullmatch(r"\s*", clause.rest.low) and len(clause.refs) == 1
     if match is None and not bare_ref:
         return None
@@ -193,11 +313,19 @@ def show(reading: Reading) -> list[OperationCall] | None:
         return None  # a property or a deal: theirs
     if match is None:
         return None
-    if CONTACT_PRONOUN.search(clause.low):
+    if CONTACT_PRONOUN.search(clause.low) or POSSESSIVE.search(clause.low):
         target = reading.scope.latest("contact")
         return [call("show_contact", contact=target.ref)] if target else None
     found = name_at(clause.rest, match.end())
-    return [call("show_contact", contact=found[0])] if found else None
+    if found:
+        return [call("show_contact", contact=found[0])]
+    if clause.rest.low[match.end() :].strip(" ?!.,"):
+        return None
+    # "redonne-moi les détails" names nothing: the record the chat was just about.
+    latest = latest_any(reading.scope, ("contact", "property", "deal"))
+    if latest is None:
+        return None
+    return [call(f"show_{latest.kind}", **{latest.kind: latest.ref})]
 
 
 def delete(reading: Reading) -> list[OperationCall] | None:

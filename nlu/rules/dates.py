@@ -88,14 +88,22 @@ _WEEKDAYS = {
 _WEEKDAY = re.compile(
     r"(?<![\w])(?:(?:next|this|on|ce|le)\s+)?("
     + "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
-    + r")(?:\s+(?:prochain|pro|next))?(?![\w'])"
+    + r")s?(?:\s+(?:prochain|pro|next))?(?![\w'])"
 )
+# "le 15", "on the 1st", "le 1er de chaque mois": a day of the month without its month is
+# the next such day (this month, or the next one when it has passed).
+_MONTH_DAY = re.compile(
+    r"(?<![\w/])(?:le|on the|the)\s+(\d{1,2})(?:er|st|nd|rd|th)?"
+    r"(?!\s*(?:h|heures?|:|am|pm|\d|/|m2|k|€|%|chambres?|pieces?|rooms?))(?![\w/])"
+)
+# A short weekday ("sat", "wed") is a day when a clock time follows it.
+_SHORT_DAY_TIME = re.compile(r"\s+(?:at\s+|a\s+|à\s+)?(?:\d|noon|midi)")
 _RELATIVE_DAYS = [
     (re.compile(r"(?<![\w])(?:apres[- ]?demain|day after tomorrow)(?![\w])"), 2),
     (re.compile(r"(?<![\w])(?:avant[- ]?hier|day before yesterday)(?![\w])"), -2),
     (
         re.compile(
-            r"(?<![\w])(?:demain|dem1|tomorrow|tomorow|tommorow|tommorrow|tmrw|tmr|tmw)"
+            r"(?<![\w])(?:demain|dem1|tomorrow|tomorow|tommorow|tommorrow|tmrw|tmr|tmw|2moro|2morrow)"
             r"(?![\w])"
         ),
         1,
@@ -181,20 +189,52 @@ def _day(text: Text, today: date, tz: str, now: datetime) -> tuple[date | None, 
     match = _NEXT_WEEK.search(text.low)
     if match:
         return today + timedelta(days=7 - today.weekday()), _cut(text, match)
-    match = _WEEKDAY.search(text.low)
-    # Short forms ("mon", "sat", "sun") are words too: only with a preposition or "next".
-    if match and (len(match[1]) > 4 or re.match(r"(?:next|on|this|le|ce)\s", match[0])):
-        ahead = (_WEEKDAYS[match[1]] - today.weekday()) % 7 or 7
-        return today + timedelta(days=ahead), _cut(text, match)
+    # A calendar date wins over the weekday written with it ("lundi 7 décembre").
     match = _CALENDAR.search(text.low)
     if match:
         phrase = re.sub(r"^(?:le|on|the)\s+", "", text.raw[match.start() : match.end()].strip())
         phrase = re.sub(r"(?<=\d)(?:er|st|nd|rd|th)\b", "", phrase)
         try:
-            return values.parse_date(phrase, tz=tz, now=now), _cut(text, match)
+            found = values.parse_date(phrase, tz=tz, now=now)
         except values.ValueProblem:
-            pass
+            found = None
+        if found is not None:
+            text = _cut(text, match)
+            weekday = _WEEKDAY.search(text.low[max(0, match.start() - 16) : match.start()])
+            if weekday:
+                start = max(0, match.start() - 16) + weekday.start()
+                text = text.cut(start, max(0, match.start() - 16) + weekday.end())
+            return found, text
+    match = _WEEKDAY.search(text.low)
+    # Short forms ("mon", "sat", "sun") are words too: only with a preposition, "next", or a
+    # clock time right after.
+    if match and (
+        len(match[1]) > 4
+        or re.match(r"(?:next|on|this|le|ce)\s", match[0])
+        or _SHORT_DAY_TIME.match(text.low, match.end())
+    ):
+        ahead = (_WEEKDAYS[match[1]] - today.weekday()) % 7 or 7
+        return today + timedelta(days=ahead), _cut(text, match)
+    match = _MONTH_DAY.search(text.low)
+    if match and 1 <= int(match[1]) <= 31:
+        day = _next_month_day(today, int(match[1]))
+        if day is not None:
+            return day, _cut(text, match)
     return None, text
+
+
+def _next_month_day(today: date, number: int) -> date | None:
+    """The next date (today included) whose day of the month is ``number``."""
+    year, month = today.year, today.month
+    for _ in range(3):
+        try:
+            candidate = date(year, month, number)
+        except ValueError:
+            candidate = None
+        if candidate is not None and candidate >= today:
+            return candidate
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
 
 
 def _clock(text: Text) -> tuple[time | None, Text]:

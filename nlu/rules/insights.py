@@ -13,8 +13,10 @@ _LISTINGS = (
     r"|houses?|flats?|homes?|logements?|offers|offres)"
 )
 _MATCH_PROPERTIES = re.compile(
+    # "house for sale" describes a listing: "for" names a client only before a person.
     rf"{_LISTINGS}\s+(?:\w+\s+)?(?:for|pour|that (?:fit|suit|match)"
     r"|qui (?:conviennent|correspondent|vont) (?:a|pour))"
+    r"(?!\s+(?:sale|rent|let|lease|vente|location|louer|vendre)(?![\w]))"
     r"|(?:what|quoi|que)\s+(?:fits|suits|convient|correspond|proposer|propose)\s+(?:a|à|to|for|pour)?"
     r"|(?:match(?:ing)?|matches|rapprochement|rapproche)(?:\s+(?:for|pour|de|du|avec))?"
 )
@@ -53,6 +55,8 @@ _LANGUAGES = {
     "fr": words("in french", "en francais", "french", "francais"),
 }
 _FOR = words(
+    "score lead",
+    "lead score",
     "for",
     "pour",
     "to",

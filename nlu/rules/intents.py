@@ -20,6 +20,7 @@ RULES: tuple[Rule, ...] = (
     deals.create,
     deals.list_deals,
     deals.show,
+    properties.withdraw,
     contacts.delete,
     properties.delete,
     properties.add,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from nlu.interpreter import Mention
 from nlu.rules.clauses import Clause
 from nlu.rules.text import Text, tidy
-from nlu.rules.vocabulary import PROPERTY_TYPES, ROLES, STAGES, STOPWORDS
+from nlu.rules.vocabulary import PROPERTY_STATUSES, PROPERTY_TYPES, ROLES, STAGES, STOPWORDS
 
 CONTACT_PRONOUN = re.compile(
     r"(?<![\w])(?:her|him|them)(?![\w])"
@@ -17,17 +17,25 @@ CONTACT_PRONOUN = re.compile(
     r"|(?<![\w])(?:la|le|lui|l')\s*(?=(?:re)?(?:appel|contact|voir|relanc|envoy|ecri|rencontr|"
     r"rappel|texter|sms|mail|faire visiter))"
     r"|(?<![\w])(?:l'|la |le )(?:rappeler|appeler|relancer|contacter|voir)"
+    # "rappelle la demain": the pronoun after the verb when no noun follows it.
+    r"|(?<![\w])(?:appelle|rappelle|relance|contacte|vois|recontacte)\s+(?:la|le|lui)"
+    r"(?=\s*(?:$|[,.;!?]|demain|ce |cet |lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    r"|a \d|à \d|vers|\d))"
 )
 POSSESSIVE = re.compile(r"(?<![\w])(?:her|his|son|sa|ses|leur)(?![\w])")
 PROPERTY_PRONOUN = re.compile(
-    r"(?<![\w])(?:it|this one|the property|this property|the listing|this listing|le bien|ce bien"
-    r"|l'annonce|cette annonce|the flat|the house|l'appart|la maison|le mandat)(?![\w])"
+    r"(?<![\w])(?:it|its|this one|the property|this property|the listing|this listing|le bien"
+    r"|ce bien|l'annonce|cette annonce|the flat|the house|l'appart|la maison|le mandat)(?![\w])"
 )
 DEAL_PRONOUN = re.compile(
-    r"(?<![\w])(?:it|the deal|this deal|le deal|ce deal|l'affaire|cette affaire|le dossier"
+    r"(?<![\w])(?:it|its|the deal|this deal|le deal|ce deal|l'affaire|cette affaire|le dossier"
     r"|ce dossier|la vente|the sale)(?![\w])"
 )
 _NAME_WORD = re.compile(r"[^\W\d_][\w'-]*")
+_TITLE = re.compile(
+    r"(?:mme|mmes|mlle|mle|madame|mademoiselle|monsieur|messieurs|m\.|mr\.?|mrs\.?|ms\.?"
+    r"|miss|dr\.?|docteur|doctor|pr\.?|prof\.?|maitre|me\.)\s+(?=\w)"
+)
 _PARTICLES = {"de", "du", "van", "von", "le", "la", "da", "di", "des", "el"}
 
 
@@ -75,6 +83,7 @@ def is_name_word(word: str) -> bool:
         and low not in ROLES
         and low not in PROPERTY_TYPES
         and low not in STAGES
+        and low not in PROPERTY_STATUSES
     )
 
 
@@ -86,6 +95,10 @@ def name_at(
     index = start
     while index < len(text.raw) and text.raw[index] in " ,:-":
         index += 1
+    # A civility is not part of the name the CRM stores ("Mme Isabelle Faure").
+    title = _TITLE.match(text.low, index)
+    if title:
+        index = title.end()
     words: list[str] = []
     end = index
     pattern = re.compile(r"([^\W\d_][\w'-]*)( ?)")
@@ -148,6 +161,15 @@ def deal_of(clause: Clause, scope: Scope) -> str | None:
         mention = scope.latest("deal")
         return mention.ref if mention else None
     return None
+
+
+# "passe-le à 780k", "baisse la à 750k": an object pronoun, whose kind the field decides.
+OBJECT_PRONOUN = re.compile(r"^\s*[\w']+(?:-| )(?:le|la|l')(?= |$)")
+
+
+def latest_any(scope: Scope, kinds: tuple[str, ...]) -> Target | None:
+    """The most recent mention of one of ``kinds``."""
+    return next((m for m in scope.mentions if m.kind in kinds), None)
 
 
 def label_of(ref: str, scope: Scope) -> str:

@@ -16,6 +16,8 @@ _ADD = re.compile(
     r"|rappel(?:le)? moi|set (?:me )?(?:a )?reminder|add (?:a )?reminder|create (?:a )?reminder"
     r"|new reminder|reminder|rappel|ajoute(?:[- ]moi)? (?:un )?rappel|mets(?:[- ]moi)? un rappel"
     r"|cree (?:un )?rappel|nouveau rappel|n'oublie pas|noublie pas|don'?t (?:let me )?forget"
+    r"|schedule (?:a |me a )?reminder|me rappeler|rapel|rappelle[- ]moi|(?:monthly|weekly|daily)"
+    r" reminder"
     r"|ne pas oublier|pense a|penser a|faut que je|il faut que je|je dois|i need to|i have to"
     r"|todo|to do|a faire)(?![\w])\s*:?"
 )
@@ -24,7 +26,13 @@ _ERRAND = re.compile(
     r"^(?:(?:please|stp)\s+)?(?:l'|la |le |lui )?"
     r"(call|phone|ring|email|mail|text|visit|see|meet|follow up"
     r"|relance|relancer|rappelle|rappeler|appelle|appeler|envoie|envoyer|contacte|contacter"
-    r"|ecris|ecrire|voir|visiter|envoyer|send)(?![\w])"
+    r"|ecris|ecrire|voir|visiter|envoyer|send|chase|relancer|call back|rappeler)(?![\w])"
+)
+# The same cue after the task: "mardi 14h visite P3 avec Paul, rappelle-moi",
+# "every monday at 9 remind me: pipeline review".
+_CUE_INSIDE = re.compile(
+    r"(?:^|[\s,;])(?:remind me|rappelle[- ]?moi|rappel(?:le)? moi|reminder|rappel"
+    r"|n'oublie pas|don'?t forget)(?![\w])\s*:?"
 )
 _INFINITIVE = {
     "relance": "relancer",
@@ -34,8 +42,12 @@ _INFINITIVE = {
     "contacte": "contacter",
     "ecris": "écrire",
 }
-_LEAD = re.compile(r"^\s*(?:(?:to|de|d'|that|que|qu'il faut|about|pour|:|-)\s*)+")
+_LEAD = re.compile(r"^\s*(?:(?:to|de|d'|that|que|qu'il faut|about|pour|for|:|-|,)\s*)+")
+# "rdv notaire pour D4": the linked record is an argument, not part of the text.
+_TRAILING_LINK = re.compile(r"\s+(?:pour|for|sur|on|re|regarding)\s+[cpdr]\d+\s*$", re.I)
 _PERSON_VERB = words(
+    "call back",
+    "follow up",
     "call",
     "phone",
     "ring",
@@ -57,6 +69,10 @@ _PERSON_VERB = words(
     "rappelle",
     "relance",
     "contacte",
+    "to",
+    "a",
+    "à",
+    "chase",
 )
 _RECURRENCE = [
     (words(r"every ?day", "daily", "chaque jour", "tous les jours", "quotidien(?:ne)?"), "daily"),
@@ -165,8 +181,13 @@ _SHIFT = re.compile(
 )
 
 
+# What a recurrence leaves once its weekday was read as the moment ("tous les [lundis]").
+_RECURRENCE_LEFT = re.compile(r"(?<![\w])(?:every|tous les|toutes les|chaque)(?![\w])")
+
+
 def _recurrence(reading: Reading) -> tuple[str | None, Text]:
-    text = reading.clause.without_moment or reading.clause.text
+    # Read on the whole clause: the moment took the weekday of "every monday".
+    text = reading.clause.text
     for pattern, value in _RECURRENCE:
         match = pattern.search(text.low)
         if match:
@@ -180,6 +201,8 @@ def _with_names(task: str, scope: Scope, contact: str | None) -> str:
     if target is None:
         return task
     task = _PRONOUNS_EN.sub(target.label, task)
+    # "rappeler la": the pronoun typed after the verb, without its hyphen.
+    task = re.sub(r"(?<=\w) (?:la|le|lui)$", " " + target.label, task, flags=re.I)
     match = _PRONOUNS_FR.search(task.lower())
     if match and match.group(0).startswith("-"):
         return task[: match.start()] + " " + target.label + task[match.end() :]
@@ -213,6 +236,9 @@ def reminder_call(reading: Reading, task: Text) -> OperationCall | None:
         match = pattern.search(task.low)
         if match:
             task = task.cut(match.start(), match.end())
+    if recurrence:
+        for match in _RECURRENCE_LEFT.finditer(task.low):
+            task = task.cut(match.start(), match.end())
     contact = _contact_in(task, reading)
     text = tidy(_LEAD.sub("", task.raw.strip()))
     first, _, tail = text.partition(" ")
@@ -223,7 +249,7 @@ def reminder_call(reading: Reading, task: Text) -> OperationCall | None:
         text = f"{pronoun} {first} {tail[len(pronoun) :].strip()}".strip()
     else:
         text = (_INFINITIVE.get(first.lower(), first) + (" " + tail if tail else "")).strip()
-    text = " ".join(text.split())
+    text = _TRAILING_LINK.sub("", " ".join(text.split()))
     if CONTACT_PRONOUN.search(task.low):
         text = _with_names(text, reading.scope, contact)
     text = capitalise(text)
@@ -244,11 +270,25 @@ def reminder_call(reading: Reading, task: Text) -> OperationCall | None:
 def add_reminder(reading: Reading) -> list[OperationCall] | None:
     text = reading.clause.without_moment or reading.clause.text
     start = len(text.low) - len(text.low.lstrip())
-    match = _ADD.match(text.low, start)
+    # "^" only anchors at the string's real start: match on the text from ``start`` on.
+    match = _ADD.match(text.low[start:])
     if match and not _LIST.match(reading.low.strip()):
-        made = reminder_call(reading, text.slice(match.end(), len(text.raw)))
+        made = reminder_call(reading, text.slice(start + match.end(), len(text.raw)))
         return [made] if made else []  # a reminder without a time: ask, never guess
-    if _ERRAND.match(text.low, start):
+    inside = _CUE_INSIDE.search(text.low, start)
+    if match is None and inside and not _LIST.match(reading.low.strip()):
+        task = text.cut(inside.start(), inside.end())
+        made = reminder_call(reading, task.slice(start, len(task.raw)))
+        return [made] if made else []
+    if _ERRAND.match(text.low[start:]):
+        # "call with the notary about D4, signing on the 18th": a date after the comma is
+        # part of what was said, not when to do it.
+        blanked = next(
+            (i for i, (a, b) in enumerate(zip(reading.low, text.low, strict=True)) if a != b),
+            len(text.low),
+        )
+        if re.search(r"[,;]", reading.low[start:blanked]):
+            return None
         made = reminder_call(reading, text.slice(start, len(text.raw)))
         return [made] if made else None
     return None
@@ -266,8 +306,12 @@ def list_reminders(reading: Reading) -> list[OperationCall] | None:
 
 
 def agenda(reading: Reading) -> list[OperationCall] | None:
-    low = reading.low.strip(" ?!.")
-    bare_day = re.fullmatch(r"(?:and |et )?(?:today|aujourd'?hui|tomorrow|demain)\s*\??", low)
+    # "et demain ?" follows an agenda; "demain" alone is a fragment, not a question.
+    bare_day = re.fullmatch(
+        r"(?:(?:and|et) (?:today|aujourd'?hui|tomorrow|demain)|(?:today|aujourd'?hui|tomorrow"
+        r"|demain)\s*\?)",
+        reading.low.strip(" !."),
+    )
     if not _AGENDA.search(reading.low) and not bare_day:
         return None
     moment = reading.clause.moment
@@ -301,8 +345,12 @@ def manage(reading: Reading) -> list[OperationCall] | None:
         shift = _SHIFT.search(low)
         # "snooze it 1h" is an hour later, not 1 pm: a bare duration wins unless "at/à" names
         # a clock time.
+        # "à demain 9h" names a day: its "9h" is a clock time, not nine hours.
         if shift and not re.search(
-            r"(?<![\w])(?:at|a|to|au|until|jusqu'?a)\s*$", low[: shift.start()]
+            r"(?<![\w])(?:at|a|to|au|until|jusqu'?a)\s*$"
+            r"|(?<![\w])(?:demain|tomorrow|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+            r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s*$",
+            low[: shift.start()],
         ):
             until = None
         if until is None:
@@ -320,7 +368,12 @@ def manage(reading: Reading) -> list[OperationCall] | None:
         reminder = _reminder_ref(reading)
         return [call("cancel_reminder", reminder=reminder)] if reminder else None
     if _DONE.search(low) and (
-        has_ref or re.fullmatch(r"\s*(?:done|c'?est fait|fait|ok fait|termine)\W*", low)
+        has_ref
+        or re.fullmatch(
+            r"\s*(?:ok\W*)?(?:done|c'?est fait|fait|termine|c'?est bon|finished)"
+            r"(?: with (?:that|this|it)(?: one)?| pour (?:celui-ci|celui-la|ca))?\W*",
+            low,
+        )
     ):
         reminder = reading.clause.ref("R") or getattr(reading.scope.latest("reminder"), "ref", None)
         return [call("complete_reminder", reminder=reminder)] if reminder else None

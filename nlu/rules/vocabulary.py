@@ -28,6 +28,36 @@ ROLES = {
     "proprietaire": "landlord",
     "proprietaires": "landlord",
     "bailleur": "landlord",
+    "bailleresse": "landlord",
+    "bailleurs": "landlord",
+    "acquereuse": "buyer",
+    "acquereuses": "buyer",
+    "vendeuses": "seller",
+    "locatrice": "landlord",
+    "loueur": "landlord",
+    "buyr": "buyer",
+    "byer": "buyer",
+    "purchaser": "buyer",
+    "renters": "tenant",
+    # What the person wants says their role: "souhaite vendre" is a seller.
+    "souhaite vendre": "seller",
+    "veut vendre": "seller",
+    "cherche a vendre": "seller",
+    "wants to sell": "seller",
+    "looking to sell": "seller",
+    "wishes to sell": "seller",
+    "souhaite acheter": "buyer",
+    "veut acheter": "buyer",
+    "cherche a acheter": "buyer",
+    "wants to buy": "buyer",
+    "looking to buy": "buyer",
+    "souhaite louer": "tenant",
+    "veut louer": "tenant",
+    "cherche a louer": "tenant",
+    "wants to rent": "tenant",
+    "looking to rent": "tenant",
+    "souhaite investir": "investor",
+    "wants to invest": "investor",
     "investor": "investor",
     "investors": "investor",
     "investisseur": "investor",
@@ -80,7 +110,6 @@ PROPERTY_TYPES = {
 TRANSACTIONS = {
     "a vendre": "sale",
     "for sale": "sale",
-    "en vente": "sale",
     "vente": "sale",
     "a louer": "rent",
     "for rent": "rent",
@@ -88,6 +117,9 @@ TRANSACTIONS = {
     "en location": "rent",
     "location": "rent",
     "rental": "rent",
+    "rentals": "rent",
+    "locations": "rent",
+    "en vente": "sale",
 }
 
 STAGES = {
@@ -361,5 +393,43 @@ STOPWORDS = frozenset(
         "bonjour",
         "salut",
         "merci",
+        "in",
+        "dans",
+        "all",
+        "tous",
+        "toutes",
+        "its",
+        "bien",
+        "biens",
+        "property",
+        "properties",
+        "listing",
+        "listings",
+        "annonce",
+        "logement",
     ]
+)
+
+# Words that are never a town, even after "à", "in" or "sur": the little words, the CRM's own
+# vocabulary, and the words that follow those prepositions in agents' messages.
+_NOT_PLACE_WORDS = """
+vendre louer acheter vente sale rent fait faite visite signe propose appele envoye person
+progress mind touch total cours attente ligne retard stock centre center downtown town ville
+city secteur area zone mois month plus moins partir lieu time line case fact order general
+particulier priori peu bit lot all tous toutes tout any some his its your our votre notre vos
+nos quel quelle which what who where when how why combien pourquoi comment quand ou there here
+ici jour day heure hour semaine week janvier fevrier mars avril mai juin juillet aout septembre
+octobre novembre decembre january february march april may june july august september october
+november december price prix loyer budget offer negotiation contract vendu sold mandate listing
+listings property properties bien biens annonce annonces logement logements leboncoin seloger
+pap rooms room pieces piece chambres bedrooms transaction hello bonjour titre titled title
+"""
+NOT_PLACES = frozenset(
+    STOPWORDS
+    | ROLES.keys()
+    | PROPERTY_TYPES.keys()
+    | STAGES.keys()
+    | PROPERTY_STATUSES.keys()
+    | {w for phrase in TRANSACTIONS for w in phrase.split()}
+    | set(_NOT_PLACE_WORDS.split())
 )
