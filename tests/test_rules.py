@@ -166,10 +166,22 @@ def test_reminder_without_time_is_not_guessed() -> None:
                 "contact": "C3",
             },
         ),
+        (  # the apostrophe typed as a space, as on many phones
+            "rappelle moi de l appeler demain a 10h",
+            {
+                "due_at": "2026-03-11T10:00:00+01:00",
+                "text": "Appeler Marie Dupont",
+                "contact": "C3",
+            },
+        ),
     ],
 )
 def test_pronouns_name_the_last_contact(text: str, expected: dict[str, Any]) -> None:
     assert one(text, RECENT) == ("add_reminder", expected)
+
+
+def test_elision_without_apostrophe() -> None:
+    assert one("qu est ce que j ai demain") == ("agenda", {"day": "2026-03-11"})
 
 
 def test_two_intents_the_second_names_the_first() -> None:

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 _SPACE_LIKE = str.maketrans({"\u202f": " ", "\u00a0": " ", "\u2009": " ", "\u2007": " "})
+# French elision typed with a space on a phone ("j ai", "l appeler", "qu est-ce"): the space
+# becomes the apostrophe (same length, so spans stay aligned). Lowercase only: "J Arnaud" is a
+# name with an initial.
+_LOST_APOSTROPHE = re.compile(r"\b(qu|[cdjlmnst]) (?=[aeiouyhàâéèêîôû])")
 
 
 def _fold_char(char: str) -> str:
@@ -39,6 +43,7 @@ class Text:
         raw = raw.translate(_APOSTROPHES).translate(_SPACE_LIKE)
         # Whitespace runs and newlines become one space: messages are read as one line.
         raw = re.sub(r"\s+", " ", raw).strip()
+        raw = _LOST_APOSTROPHE.sub(r"\1'", raw)
         return cls(raw, fold(raw))
 
     def cut(self, start: int, end: int) -> Text:
