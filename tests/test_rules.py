@@ -695,3 +695,419 @@ def test_a_date_after_the_comma_belongs_to_the_summary() -> None:
     name, args = one("call with the bank about D2, answer expected on the 20th")
     assert name == "log_activity"
     assert args["deal"] == "D2" and "contact" not in args
+
+
+# --- activities without the usual verbs, notes, matches, deals, listing cards ---------------
+
+CLIENT_RECENT = (Mention("C5", "Paul Martin"), Mention("P3", "T3 République"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # what was sent, and how: the summary is what was sent
+        (
+            "envoyé le compromis par mail à Sophie Leroy",
+            {"kind": "email", "contact": "Sophie Leroy", "summary": "envoyé le compromis"},
+        ),
+        (
+            "sent the lease by email to Nina Cruz",
+            {"kind": "email", "contact": "Nina Cruz", "summary": "sent the lease"},
+        ),
+        (
+            "j'ai envoyé les photos par sms à Karim Benali",
+            {"kind": "message", "contact": "Karim Benali", "summary": "j'ai envoyé les photos"},
+        ),
+        # the words after the name are what was said
+        (
+            "mailed Jack Stone the tax notice",
+            {"kind": "email", "contact": "Jack Stone", "summary": "the tax notice"},
+        ),
+        (
+            "texted Ben Cole to move the visit",
+            {"kind": "message", "contact": "Ben Cole", "summary": "move the visit"},
+        ),
+        (
+            "sms à Hugo Roux pour caler la visite",
+            {"kind": "message", "contact": "Hugo Roux", "summary": "caler la visite"},
+        ),
+        (
+            "whatsapp to Ben Cole about the keys",
+            {"kind": "message", "contact": "Ben Cole", "summary": "the keys"},
+        ),
+        # "this morning" is no time to record; a clock time or another day is
+        (
+            "met Sam Reid this morning, likes the flat",
+            {"kind": "meeting", "contact": "Sam Reid", "summary": "likes the flat"},
+        ),
+        (
+            "rdv avec Zoé Hart ce matin ok pour baisser le prix",
+            {"kind": "meeting", "contact": "Zoé Hart", "summary": "ok pour baisser le prix"},
+        ),
+        (
+            "called Ann Roy yesterday 3pm",
+            {"kind": "call", "contact": "Ann Roy", "occurred_at": "2026-03-09T15:00:00+01:00"},
+        ),
+        # a filler after the name is not the summary
+        (
+            "called Tom Fox back, he agrees",
+            {"kind": "call", "contact": "Tom Fox", "summary": "he agrees"},
+        ),
+    ],
+)
+def test_activities_without_the_usual_verbs(text: str, expected: dict[str, Any]) -> None:
+    assert one(text) == ("log_activity", expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("je l'ai eu au téléphone, il hésite", {"summary": "il hésite"}),
+        ("caught him on the phone, he is thinking it over", {"summary": "he is thinking it over"}),
+    ],
+)
+def test_a_call_with_an_object_pronoun(text: str, expected: dict[str, Any]) -> None:
+    assert one(text, CLIENT_RECENT) == (
+        "log_activity",
+        {"kind": "call", "contact": "C5", **expected},
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sms à Paul",  # nothing said, nothing to say it happened
+        "email to Paul",
+    ],
+)
+def test_a_message_noun_alone_is_not_logged(text: str) -> None:
+    assert calls(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "rdv avec Paul Martin ce soir",
+            {"due_at": "2026-03-10T18:00:00+01:00", "text": "Rdv avec Paul Martin"},
+        ),
+        (
+            "meeting with Tom Fox this afternoon",
+            {"due_at": "2026-03-10T14:00:00+01:00", "text": "Meeting with Tom Fox"},
+        ),
+        (
+            "sms à Hugo Roux demain 10h pour caler la visite",
+            {"due_at": "2026-03-11T10:00:00+01:00", "text": "Sms à Hugo Roux pour caler la visite"},
+        ),
+    ],
+)
+def test_an_appointment_later_today_is_still_to_come(text: str, expected: dict[str, Any]) -> None:
+    name, args = one(text)
+    assert name == "add_reminder"
+    assert (args["due_at"], args["text"]) == (expected["due_at"], expected["text"])
+
+
+@pytest.mark.parametrize(
+    ("text", "second"),
+    [
+        (
+            "appelé Nina Cruz, elle veut revoir P4 ; rappelle-moi vendredi 10h de la rappeler",
+            "Rappeler Nina Cruz",
+        ),
+        (
+            "spoke with Ann Roy, she wants P4 again; remind me friday 9am to call her back",
+            "Call Ann Roy back",
+        ),
+    ],
+)
+def test_the_activity_names_the_next_pronoun(text: str, second: str) -> None:
+    first, reminder = calls(text, CLIENT_RECENT)
+    assert first["name"] == "log_activity"
+    # a record named in what was said is not what the activity is about
+    assert "property" not in first["input"]
+    assert first["input"]["contact"] == reminder["input"]["contact"]
+    assert reminder["input"]["text"] == second
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a bare note: the body is free text, even with a verb after a comma
+        (
+            "note: elle veut un balcon, cherche près du métro",
+            {"text": "elle veut un balcon, cherche près du métro", "contact": "C5"},
+        ),
+        (
+            "note: wants a balcony, find out about schools",
+            {"text": "wants a balcony, find out about schools", "contact": "C5"},
+        ),
+        # the record first
+        (
+            "Zoé Hart note: allergique aux chats",
+            {"text": "allergique aux chats", "contact": "Zoé Hart"},
+        ),
+        (
+            "Sam Reid nb - needs parking, show him garages",
+            {"text": "needs parking, show him garages", "contact": "Sam Reid"},
+        ),
+        (
+            "P4 note : toiture refaite en 2020",
+            {"text": "toiture refaite en 2020", "property": "P4"},
+        ),
+    ],
+)
+def test_notes_without_a_link_verb(text: str, expected: dict[str, Any]) -> None:
+    assert one(text, CLIENT_RECENT) == ("add_note", expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "D6 passe en négo et note : vendeur pressé",
+        "move D6 to negotiation and add a note: seller in a hurry",
+    ],
+)
+def test_a_note_after_a_clause_inherits_its_record(text: str) -> None:
+    update, note = calls(text, CLIENT_RECENT)
+    assert update == {"name": "update_deal", "input": {"deal": "D6", "stage": "negotiation"}}
+    assert note["name"] == "add_note" and note["input"]["deal"] == "D6"
+
+
+def test_a_note_then_a_reminder_are_two_clauses() -> None:
+    note, reminder = calls(
+        "note: il a un chien et rappelle-moi demain 10h de le relancer", CLIENT_RECENT
+    )
+    assert note == {"name": "add_note", "input": {"text": "il a un chien", "contact": "C5"}}
+    assert reminder["input"]["contact"] == "C5"
+
+
+@pytest.mark.parametrize(
+    ("text", "recent", "expected"),
+    [
+        ("t'as quoi pour lui ?", CLIENT_RECENT, ("match_properties", {"contact": "C5"})),
+        ("got anything for him?", CLIENT_RECENT, ("match_properties", {"contact": "C5"})),
+        ("qu'est-ce que j'ai pour Nina Cruz ?", (), ("match_properties", {"contact": "Nina Cruz"})),
+        (
+            "des biens qui conviennent à Hugo Roux ?",
+            (),
+            ("match_properties", {"contact": "Hugo Roux"}),
+        ),
+        ("listings that suit Ann Roy", (), ("match_properties", {"contact": "Ann Roy"})),
+        # a day after "pour" is the agenda, not a client
+        ("qu'est-ce que j'ai pour demain ?", (), ("agenda", {"day": "2026-03-11"})),
+        ("what do I have for tomorrow?", (), ("agenda", {"day": "2026-03-11"})),
+        # how warm a lead is, asked
+        (
+            "Hugo Roux est un prospect sérieux ou pas ?",
+            (),
+            ("score_lead", {"contact": "Hugo Roux"}),
+        ),
+        ("is Ben Cole a serious buyer?", (), ("score_lead", {"contact": "Ben Cole"})),
+        ("Ann Roy, hot lead or not?", (), ("score_lead", {"contact": "Ann Roy"})),
+    ],
+)
+def test_matching_and_scoring_phrasings(
+    text: str, recent: tuple[Mention, ...], expected: tuple[str, dict[str, Any]]
+) -> None:
+    assert one(text, recent) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["who won the match yesterday", "anything for D4?", "c'est chaud ?"]
+)
+def test_not_a_match_nor_a_score(text: str) -> None:
+    assert calls(text, CLIENT_RECENT) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # pronouns for the client and the property
+        (
+            "ouvre un deal pour elle sur cet appart",
+            ("create_deal", {"contact": "C5", "property": "P3"}),
+        ),
+        (
+            "open a deal with her on that listing",
+            ("create_deal", {"contact": "C5", "property": "P3"}),
+        ),
+        # a possessive names the client, and a verb before it is not part of the name
+        ("Move Ann Roy's deal to offer", ("update_deal", {"deal": "Ann Roy", "stage": "offer"})),
+        (
+            "Ben Cole's deals in negotiation",
+            ("list_deals", {"stage": "negotiation", "contact": "Ben Cole"}),
+        ),
+        # a signed sales agreement is under contract; the deed wins the deal
+        ("promesse signée pour D2", ("update_deal", {"deal": "D2", "stage": "under_contract"})),
+        (
+            "sales agreement signed for D2",
+            ("update_deal", {"deal": "D2", "stage": "under_contract"}),
+        ),
+        ("acte signé pour D2", ("update_deal", {"deal": "D2", "stage": "won"})),
+    ],
+)
+def test_deal_phrasings(text: str, expected: tuple[str, dict[str, Any]]) -> None:
+    assert one(text, CLIENT_RECENT) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [("P4 vendu, marque D6 comme gagné", "won"), ("P4 rented, mark D6 as lost", "lost")],
+)
+def test_mark_opens_a_clause_of_its_own(text: str, stage: str) -> None:
+    first, second = calls(text)
+    assert first["name"] == "update_property" and first["input"]["property"] == "P4"
+    assert second == {"name": "update_deal", "input": {"deal": "D6", "stage": stage}}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "nouveau mandat: maison 4 pièces 110 m2 Bron 420k",
+            {
+                "property_type": "house",
+                "rooms": 4,
+                "surface_m2": 110,
+                "city": "Bron",
+                "price": 420_000,
+            },
+        ),
+        (
+            "mandate signed: flat 3 rooms 70 sqm Lyon 300k",
+            {
+                "property_type": "apartment",
+                "rooms": 3,
+                "surface_m2": 70,
+                "city": "Lyon",
+                "price": 300_000,
+            },
+        ),
+        (
+            "list an office for rent 80m2 Lyon 2000 per month",
+            {
+                "property_type": "commercial",
+                "transaction": "rent",
+                "surface_m2": 80,
+                "city": "Lyon",
+                "price": 2000,
+            },
+        ),
+        (
+            "mets en vente une maison 5 pieces Ecully 750k",
+            {
+                "property_type": "house",
+                "transaction": "sale",
+                "rooms": 5,
+                "city": "Ecully",
+                "price": 750_000,
+            },
+        ),
+        (
+            "add house for sale 4 br 150 sqm Lyon 700k",
+            {
+                "property_type": "house",
+                "transaction": "sale",
+                "bedrooms": 4,
+                "surface_m2": 150,
+                "city": "Lyon",
+                "price": 700_000,
+            },
+        ),
+        (
+            "ajoute box a louer 75e/mois Lyon",
+            {"property_type": "parking", "transaction": "rent", "city": "Lyon", "price": 75},
+        ),
+    ],
+)
+def test_listing_cards_and_list_verbs(text: str, expected: dict[str, Any]) -> None:
+    assert one(text) == ("add_property", expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("list my apartments in Lyon", {"property_type": "apartment", "city": "Lyon"}),
+        ("list apartments for sale", {"property_type": "apartment", "transaction": "sale"}),
+    ],
+)
+def test_list_without_an_article_searches(text: str, expected: dict[str, Any]) -> None:
+    assert one(text) == ("find_properties", expected)
+
+
+@pytest.mark.parametrize("text", ["bien: super", "mandat signé: Paul Martin"])
+def test_a_card_without_a_description_is_not_a_listing(text: str) -> None:
+    assert calls(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("supprime Paul Roux c'était une erreur", "Paul Roux"),
+        ("delete tom baker he's a duplicate", "Tom Baker"),
+    ],
+)
+def test_a_name_stops_at_an_elided_verb(text: str, name: str) -> None:
+    assert one(text) == ("delete_contact", {"contact": name})
+
+
+def test_names_keep_their_own_apostrophe() -> None:
+    assert one("add Sean O'Brien buyer") == (
+        "add_contact",
+        {"name": "Sean O'Brien", "role": "buyer"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the records after "about"/"pour" are the topic; after a comma, only what was said
+        (
+            "called Ann Roy about the offer on P8",
+            {"kind": "call", "contact": "Ann Roy", "property": "P8", "summary": "the offer on P8"},
+        ),
+        (
+            "appelé Nina Cruz, elle adore le P8",
+            {"kind": "call", "contact": "Nina Cruz", "summary": "elle adore le P8"},
+        ),
+        # an appointment named by its noun alone, that took place
+        (
+            "bank appt yesterday for D4, loan ok",
+            {
+                "kind": "meeting",
+                "deal": "D4",
+                "summary": "loan ok",
+                "occurred_at": "2026-03-09T09:00:00+01:00",
+            },
+        ),
+    ],
+)
+def test_activity_links_and_nouns(text: str, expected: dict[str, Any]) -> None:
+    assert one(text) == ("log_activity", expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "due", "expected"),
+    [
+        # the moment first, then a colon or a dash, then the task
+        ("vendredi 14h : relancer le notaire", "2026-03-13T14:00:00+01:00", "Relancer le notaire"),
+        ("tomorrow 9am - call the bank", "2026-03-11T09:00:00+01:00", "Call the bank"),
+        # an appointment to come, named by its noun alone
+        ("rendez-vous notaire jeudi 10h", "2026-03-12T10:00:00+01:00", "Rendez-vous notaire"),
+        ("dentist appointment friday 4pm", "2026-03-13T16:00:00+01:00", "Dentist appointment"),
+    ],
+)
+def test_reminders_opened_by_their_moment_or_noun(text: str, due: str, expected: str) -> None:
+    name, args = one(text)
+    assert (name, args["due_at"], args["text"]) == ("add_reminder", due, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mes rdv de demain", {"day": "2026-03-11"}),
+        ("my appointments tomorrow", {"day": "2026-03-11"}),
+    ],
+)
+def test_my_appointments_is_the_agenda_not_a_new_one(text: str, expected: dict[str, Any]) -> None:
+    assert one(text) == ("agenda", expected)

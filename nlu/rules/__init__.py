@@ -14,13 +14,14 @@ from nlu.interpreter import Executed, Executor, Interpretation, Message, Operati
 from nlu.rules import clauses
 from nlu.rules.common import Reading
 from nlu.rules.intents import calls_for
-from nlu.rules.references import Scope
+from nlu.rules.references import Scope, label_of
 from nlu.rules.text import Text
 
 MAX_CLAUSES = 4
 # Links guessed from a typed name (a reminder "to call Paul") may name nobody: the record is
 # still worth saving without the link.
 SOFT_LINKS = {"add_reminder", "add_note", "log_activity"}
+_KINDS = {"C": "contact", "P": "property", "D": "deal", "R": "reminder"}
 
 
 def parse(message: Message) -> list[OperationCall]:
@@ -41,6 +42,11 @@ def parse(message: Message) -> list[OperationCall]:
         if not found:
             return []
         calls.extend(found)
+        # "D3 en offre et note : ...": a later clause's pronoun or bare note means this record.
+        for ref in dict.fromkeys(str(f.value) for f in clause.refs):
+            kind = _KINDS.get(ref[0])
+            if kind:
+                scope.push(kind, ref, label_of(ref, scope))
     return calls
 
 

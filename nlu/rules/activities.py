@@ -5,11 +5,12 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 from nlu.interpreter import OperationCall
 from nlu.rules import reminders
-from nlu.rules.common import Reading, call, name_after, words
-from nlu.rules.references import CONTACT_PRONOUN, PROPERTY_PRONOUN
+from nlu.rules.common import Reading, call, words
+from nlu.rules.references import CONTACT_PRONOUN, PROPERTY_PRONOUN, label_of, name_at
 from nlu.rules.text import Text, tidy
 
 _DONE_KINDS = [
@@ -36,6 +37,9 @@ _DONE_KINDS = [
             r"appel fait",
             r"called her",
             r"called him",
+            # the person as an object pronoun: "je l'ai eue au tel", "got her on the phone"
+            r"(?:je )?l'ai eue? au (?:tel|telephone|bout du fil)",
+            r"(?:got|had|reached|caught) (?:her|him|them) (?:on|over) the phone",
         ),
     ),
     (
@@ -80,6 +84,9 @@ _DONE_KINDS = [
             r"cafe avec",
             r"rdv",
             r"meeting",
+            r"appt",
+            r"appointment",
+            r"rendez[- ]vous",
         ),
     ),
     (
@@ -92,6 +99,10 @@ _DONE_KINDS = [
             r"(?:e-?)?mail envoye",
             r"ecrit a",
             r"wrote to",
+            r"(?:j'?ai )?envoye [^,;.]{1,40}? par (?:e-?mail|mail|courriel)",
+            r"sent [^,;.]{1,40}? (?:by|via) e-?mail",
+            r"e-?mail (?:a|to)",
+            r"mail a",
         ),
     ),
     (
@@ -104,6 +115,10 @@ _DONE_KINDS = [
             r"(?:j'?ai )?envoye (?:un )?(?:sms|texto|message|whatsapp)",
             r"sms envoye",
             r"texto",
+            r"(?:j'?ai )?envoye [^,;.]{1,40}? par (?:sms|texto|whatsapp|message)",
+            r"sent [^,;.]{1,40}? (?:by|via|on) (?:text|sms|whatsapp)",
+            r"(?:sms|whatsapp) (?:a|to)",
+            r"text to",
         ),
     ),
 ]
@@ -145,10 +160,15 @@ def _kind(low: str) -> tuple[str, re.Match[str]] | None:
 
 
 _NOUNS = re.compile(
-    r"rdv|meeting|visite|visit|appt|rdv avec|meeting with|rendez[- ]vous avec"
+    r"rdv|meeting|visite|visit|appt|appointment|rendez[- ]vous|rdv avec|meeting with"
+    r"|rendez[- ]vous avec"
     r"|reunion avec|visite (?:du|de|avec)|visit with|showing with|appt with"
     r"|lunch with|dej avec|coffee with|cafe avec"
 )
+# A message named by its noun ("sms à Paul pour confirmer"): a time to come makes it a reminder,
+# a purpose without one says it was sent.
+_MESSAGE_NOUNS = re.compile(r"e-?mail (?:a|to)|mail a|(?:sms|whatsapp) (?:a|to)|text to|texto")
+_PURPOSE = re.compile(r"\s(?:pour|to|about|au sujet de|concernant|re)\s+\w")
 _HAPPENED = words(
     "fait",
     "faite",
@@ -163,6 +183,17 @@ _HAPPENED = words(
     "s'est bien passe",
     "ok",
 )
+# "envoyé le dossier par mail": what was sent is the summary when nothing else is said.
+_SENT = re.compile(
+    r"((?:j'?ai )?(?:envoye|sent) [^,;.]{1,40}?) (?:par|by|via|on) (?:e-?mail|mail|courriel"
+    r"|sms|texto|text|whatsapp|message)(?![\w])"
+)
+# The person as an object pronoun inside the verb ("je l'ai eue au tel", "got her on the phone").
+_OBJECT = re.compile(r"(?<![\w])(?:l'ai|her|him|them)(?![\w])")
+# Words between a name and what was said that are no part of it ("called Tom back, ...").
+_FILLER = re.compile(
+    r"\s*(?:(?:back|again|earlier|just now|de nouveau|encore|tout a l'heure|to|pour)(?![\w])\s*)*"
+)
 
 
 def log(reading: Reading) -> list[OperationCall] | None:
@@ -173,57 +204,118 @@ def log(reading: Reading) -> list[OperationCall] | None:
     kind, match = found
     moment = clause.moment
     past = moment is not None and moment.at <= reading.now
-    if _NOUNS.fullmatch(match[0]):
+    noun = _NOUNS.fullmatch(match[0]) or _MESSAGE_NOUNS.fullmatch(match[0])
+    if noun:
         # "rdv avec Paul demain 14h" is an appointment to remember, not one that happened.
         if moment is not None and not past:
             text = clause.without_moment or clause.text
             return [made] if (made := reminders.reminder_call(reading, text)) else None
-        if not past and not _HAPPENED.search(clause.low) and not re.search(r"[:,]", clause.low):
+        said = _MESSAGE_NOUNS.fullmatch(match[0]) and _PURPOSE.search(clause.low, match.end())
+        if (
+            not past
+            and not said
+            and not _HAPPENED.search(clause.low)
+            and not re.search(r"[:,]", clause.low)
+        ):
             return None
     # A past moment ("hier") is when it happened; a future one belongs to the summary.
     text = clause.without_moment if past and clause.without_moment else clause.text
-    contact = _contact(reading, text)
-    prop = clause.ref("P")
-    if prop is None and PROPERTY_PRONOUN.search(text.low):
+    separator = _SUMMARY.search(text.low, match.end())
+    head = text.slice(0, separator.start()) if separator else text
+    contact, name_end = _contact(reading, head)
+    if contact is None and _OBJECT.search(match[0]):
+        target = reading.scope.latest("contact")
+        contact = target.ref if target else None
+    summary, span = _summary(text, match.end(), separator, name_end)
+    if summary is None:
+        sent = _SENT.search(text.low)
+        summary = tidy(text.raw[sent.start(1) : sent.end(1)]) if sent else None
+    # Records named in what was said are not what the activity is about ("..., il veut P8").
+    refs = [f for f in clause.refs if not span[0] <= f.start < span[1]]
+    prop = next((str(f.value) for f in refs if str(f.value).startswith("P")), None)
+    deal = next((str(f.value) for f in refs if str(f.value).startswith("D")), None)
+    if prop is None and PROPERTY_PRONOUN.search(head.low):
         target = reading.scope.latest("property")
         prop = target.ref if target else None
-    if contact is None and prop is None and clause.ref("D") is None:
+    if contact is None and prop is None and deal is None:
         return None
+    if contact is not None:
+        # "appelé Lucas ; rappelle-moi de le rappeler": later pronouns mean this person.
+        reading.scope.push("contact", contact, label_of(contact, reading.scope))
     return [
         call(
             "log_activity",
             kind=kind,
             contact=contact,
             property=prop,
-            deal=clause.ref("D"),
-            summary=_summary(text, match.end()),
-            occurred_at=moment.iso() if past and moment is not None else None,
+            deal=deal,
+            summary=summary,
+            occurred_at=_occurred(reading) if past else None,
         )
     ]
 
 
-def _contact(reading: Reading, text: Text) -> str | None:
-    ref = reading.clause.ref("C")
+def _occurred(reading: Reading) -> str | None:
+    """When it happened, if said: a clock time or another day ("hier", "mardi 15h"); "ce
+    matin" alone is just now."""
+    moment = reading.clause.moment
+    if moment is None:
+        return None
+    today = reading.now.astimezone(ZoneInfo(reading.tz)).date()
+    if not moment.has_time and moment.day() == today:
+        return None
+    return moment.iso()
+
+
+def _contact(reading: Reading, text: Text) -> tuple[str | None, int | None]:
+    """The contact and, for a typed name, where the name ends."""
+    refs = [str(f.value) for f in reading.clause.refs if str(f.value).startswith("C")]
+    ref = refs[0] if refs else None
+    if any(f.start < len(text.raw) for f in reading.clause.refs if str(f.value) == ref):
+        return ref, None
+    for found in _WITH.finditer(text.low):
+        gap = re.match(r"[ ,:-]*", text.raw[found.end() :])
+        if gap and "," in gap[0]:
+            continue
+        named = name_at(_without_refs(text), found.end(), capital=True)
+        if named:
+            known = reading.scope.named(named[0])
+            return (known.ref if known else named[0]), named[1]
     if ref:
-        return ref
-    name = name_after(_without_refs(text), _WITH)
-    if name is not None:
-        known = reading.scope.named(name)
-        return known.ref if known else name
+        return ref, None
     if CONTACT_PRONOUN.search(text.low):
         target = reading.scope.latest("contact")
-        return target.ref if target else None
-    return None
+        return (target.ref if target else None), None
+    return None, None
 
 
-def _summary(text: Text, after: int) -> str | None:
-    match = _SUMMARY.search(text.low, after)
-    if not match:
-        return None
-    summary = tidy(text.raw[match.end() :])
-    # "about D4, signing on the 18th": the record is linked already, the rest is the summary.
-    summary = tidy(re.sub(r"^[CPDRcpdr]\d+\s*[,;:—–-]\s*", "", summary))
-    return summary or None
+def _summary(
+    text: Text, after: int, separator: re.Match[str] | None, name_end: int | None
+) -> tuple[str | None, tuple[int, int]]:
+    """What was said, and the span whose records are not linked: after the name when words
+    follow it ("rdv avec Paul ok pour le mandat", "emailed Olivia the plans"), else after the
+    separator."""
+    start: int | None = None
+    if name_end is not None and name_end >= after:
+        filler = _FILLER.match(text.low, name_end)
+        begin = filler.end() if filler else name_end
+        stop = separator.start() if separator else len(text.low)
+        if text.low[begin:stop].strip(" ,;:.-–—!?"):
+            start = begin
+    if start is None and separator is not None:
+        start = separator.end()
+    if start is None:
+        return None, (0, 0)
+    while start < len(text.raw) and text.raw[start] in " ,;:.-–—!?'\"()":
+        start += 1
+    # "about D4, signing on the 18th": the record is linked, the rest is the summary.
+    lead = re.match(r"[cpdr]\d+(?:\s*[,;:—–-]\s*|\s*$)", text.low[start:])
+    if lead:
+        start += lead.end()
+    summary = tidy(text.raw[start:])
+    topic = separator is not None and start >= separator.end() and separator[0].strip().isalpha()
+    # After "about"/"pour" the records named are the topic; after a comma, just what was said.
+    return (summary or None), ((0, 0) if topic else (start, len(text.raw)))
 
 
 def _without_refs(text: Text) -> Text:

@@ -15,7 +15,7 @@ from nlu.rules.text import Text
 # "add Marie ... and remind me to call her tomorrow".
 _OPENERS = (
     r"remind|rappelle|rappel|add|ajoute|create|cree|set|mets|note|log|schedule|programme"
-    r"|show|montre|affiche|find|cherche|trouve|move|passe|book|plan|planifie"
+    r"|show|montre|affiche|find|cherche|trouve|move|passe|book|plan|planifie|mark|marque"
 )
 _SPLIT = re.compile(
     rf"\s*(?:[,;.]\s*(?:and|et|then|puis|also|aussi)?|\b(?:and|et|then|puis|also)\b)\s+"
@@ -48,12 +48,27 @@ _CUE_ONLY = re.compile(
 )
 
 
+# A note's body is free text ("note: il a un chien, cherche un jardin"): only a reminder
+# after it is a clause of its own.
+_NOTE_OPENING = re.compile(
+    r"^\s*(?:(?:add|ajoute|ajouter|write|ecris|mets|put|create|cree)\s+(?:a |an |une |un )?)?"
+    r"(?:notes?|nb|memo|remarque|comment(?:aire)?)(?![\w])"
+    # the record first: "Lucas Petit note: ...", "P3 nb - ..."
+    r"|^\s*(?:[cpdr]\d+|[^\W\d_][\w'-]*(?:\s+[^\W\d_][\w'-]*){0,2})\s+(?:notes?|nb|memo)(?![\w])"
+)
+_REMINDER_OPENING = re.compile(r"remind|rappel")
+
+
 def split(text: Text) -> list[Text]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SPLIT.finditer(text.low):
         if _CUE_ONLY.fullmatch(text.low[match.end() :]):
             break
+        if _NOTE_OPENING.match(text.low[start : match.start()]) and not (
+            _REMINDER_OPENING.match(text.low, match.end())
+        ):
+            continue
         spans.append((start, match.start()))
         start = match.end()
     spans.append((start, len(text.raw)))

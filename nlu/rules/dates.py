@@ -259,6 +259,14 @@ def _clock(text: Text) -> tuple[time | None, Text]:
     return None, text
 
 
+# "ce soir", "this afternoon": today, at that part of the day when no clock time is given
+# (a meeting "ce soir" is still to come at 10 am).
+_TODAY_PARTS = [
+    (re.compile(r"(?<![\w])(?:ce soir|tonight|this evening)(?![\w])"), 18),
+    (re.compile(r"(?<![\w])(?:cet apres[- ]?midi|cet aprem|this afternoon)(?![\w])"), 14),
+]
+
+
 def find_moment(text: Text, tz: str, now: datetime) -> tuple[Moment | None, Text]:
     """The first moment the text names, and the text without it."""
     zone = ZoneInfo(tz)
@@ -266,6 +274,7 @@ def find_moment(text: Text, tz: str, now: datetime) -> tuple[Moment | None, Text
     moment, text = _duration(text, local_now)
     if moment is not None:
         return moment, text
+    default = next((h for p, h in _TODAY_PARTS if p.search(text.low)), DEFAULT_HOUR)
     day, text = _day(text, local_now.date(), tz, now)
     clock, text = _clock(text)
     if day is None and clock is None:
@@ -274,5 +283,5 @@ def find_moment(text: Text, tz: str, now: datetime) -> tuple[Moment | None, Text
         day = local_now.date()
         if datetime.combine(day, clock or time(DEFAULT_HOUR), zone) <= local_now:
             day += timedelta(days=1)
-    at = datetime.combine(day, clock or time(DEFAULT_HOUR), zone)
+    at = datetime.combine(day, clock or time(default), zone)
     return Moment(at, has_time=clock is not None), text

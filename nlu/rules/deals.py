@@ -9,7 +9,13 @@ from nlu.interpreter import OperationCall
 from nlu.rules.common import Reading, call, name_after, words
 from nlu.rules.contacts import SHOW
 from nlu.rules.entities import stages
-from nlu.rules.references import CONTACT_PRONOUN, DEAL_PRONOUN, name_at
+from nlu.rules.references import (
+    CONTACT_PRONOUN,
+    DEAL_PRONOUN,
+    PROPERTY_PRONOUN,
+    is_name_word,
+    name_at,
+)
 from nlu.rules.text import Text
 
 _DEAL = r"(?:deal|affaire|dossier|opportunite|opportunity|transaction|vente)"
@@ -62,12 +68,32 @@ _EVENTS = [
 ]
 
 
+# "un deal pour lui", "a deal for her": the person is the last contact in view.
+_FOR_PRONOUN = re.compile(
+    r"(?<![\w])(?:for|pour|with|avec)\s+(?:him|her|them|lui|elle|eux)(?![\w])"
+)
+# "Marie Dupont's deal": the possessor, without the verb that may open the sentence.
+_POSSESSOR = re.compile(r"((?:[A-ZÀ-Ý][\w-]+ ){0,2}[A-ZÀ-Ý][\w-]+)'s (?=" + _DEAL + r"s?(?![\w]))")
+
+
+def _possessor(reading: Reading) -> str | None:
+    match = _POSSESSOR.search(reading.clause.text.raw)
+    if match is None:
+        return None
+    words = match[1].split()
+    while words and not is_name_word(words[0].lower()):
+        words.pop(0)
+    if len(words) > 1 and (_MOVE.match(words[0].lower()) or SHOW.match(words[0].lower())):
+        words.pop(0)
+    return " ".join(words) or None
+
+
 def _client(text: Text, reading: Reading) -> str | None:
     clause = reading.clause
     ref = clause.ref("C")
     if ref:
         return ref
-    if CONTACT_PRONOUN.search(text.low):
+    if CONTACT_PRONOUN.search(text.low) or _FOR_PRONOUN.search(text.low):
         target = reading.scope.latest("contact")
         return target.ref if target else None
     name = name_after(text, _FOR)
@@ -87,9 +113,7 @@ def create(reading: Reading) -> list[OperationCall] | None:
     if contact is None:
         return None
     prop = clause.ref("P")
-    if prop is None and re.search(
-        r"(?<![\w])(?:it|le bien|ce bien|this property)(?![\w])", clause.low
-    ):
+    if prop is None and PROPERTY_PRONOUN.search(clause.low):
         target = reading.scope.latest("property")
         prop = target.ref if target else None
     found, _ = stages(clause.rest)
@@ -114,9 +138,9 @@ def _deal(reading: Reading) -> str | None:
         target = reading.scope.latest("deal")
         if target:
             return target.ref
-    possessor = re.search(r"([A-ZÀ-Ý][\w-]+)'s " + _DEAL, clause.text.raw)
+    possessor = _possessor(reading)
     if possessor:
-        return possessor[1]
+        return possessor
     name = name_after(clause.rest, re.compile(_DEAL + r"s?\s+(?:de|du|d'|with|avec|for|pour)?"))
     return name
 
@@ -170,8 +194,10 @@ def list_deals(reading: Reading) -> list[OperationCall] | None:
     if _CREATE.match(clause.low):
         return None
     found, _ = stages(clause.rest)
-    contact = clause.ref("C") or name_after(
-        clause.rest, words("de", "of", "for", "pour", "with", "avec")
+    contact = (
+        clause.ref("C")
+        or _possessor(reading)
+        or name_after(clause.rest, words("de", "of", "for", "pour", "with", "avec"))
     )
     return [
         call(

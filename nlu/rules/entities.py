@@ -98,7 +98,9 @@ _ROOMS = re.compile(
     r"(?<![\w])(?:[tf] ?\d{1,2}(?: ?bis)?|\d{1,2} ?-? ?(?:pieces?|pcs?|p|rooms?|r))(?![\w])"
     r"|(?<![\w])studios?(?![\w])"
 )
-_BEDROOMS = re.compile(r"(?<![\w])(\d{1,2}) ?-? ?(?:chambres?|ch|bedrooms?|beds?|bd)(?![\w])")
+_BEDROOMS = re.compile(
+    r"(?<![\w])(\d{1,2}) ?-? ?(?:chambres?|ch|bedrooms?|beds?|bd|bdrs?|bdrms?|br)(?![\w])"
+)
 # A number, then an optional multiplier and an optional currency: what parse_money reads.
 _MONEY = re.compile(
     r"(?<![\w.,])(?P<pre>(?:€|\$|eur)\s?)?"
@@ -166,8 +168,8 @@ def money(text: Text) -> tuple[list[Found], Text]:
             continue
         if not marked and amount < 10_000:
             continue
-        if (match["cur"] or "").strip() == "e" and amount < 100:
-            continue  # "2e étage" is a floor
+        if (match["cur"] or "").strip() == "e" and amount < 100 and not match["per"]:
+            continue  # "2e étage" is a floor; "90e/mois" is a rent
         end = match.end()
         found.append(Found(amount, match.start(), end))
     return found, _take(text, found)

@@ -15,13 +15,35 @@ _NOTE = re.compile(
     r"(?:\s+(?:to|for|on|about|pour|sur|a|au|à|de|du|concernant))?"
 )
 _TARGET_END = re.compile(r"\s*[:—–-]\s*|\s*,\s*")
+# "Lucas Petit note : divorce en cours", "D3 nb - ...": the record first, then the note.
+_AFTER_SUBJECT = re.compile(r"\s*(?:notes?|nb|memo)(?![\w])\s*(?:[:—–-]\s*)?")
+_KINDS = {"C": "contact", "P": "property", "D": "deal"}
+
+
+def _subject_first(reading: Reading) -> list[OperationCall] | None:
+    clause = reading.clause
+    ref = next((f for f in clause.refs if not clause.low[: f.start].strip()), None)
+    named = None if ref else name_at(clause.text, 0, max_words=3, capital=True)
+    end = ref.end if ref else (named[1] if named else None)
+    after = _AFTER_SUBJECT.match(clause.low, end) if end is not None else None
+    if after is None:
+        return None
+    text = tidy(clause.text.raw[after.end() :])
+    if not text:
+        return None
+    if ref is not None:
+        kind = _KINDS.get(str(ref.value)[0])
+        return [call("add_note", text=text, **{kind: str(ref.value)})] if kind else None
+    assert named is not None
+    known = reading.scope.named(named[0])
+    return [call("add_note", text=text, contact=known.ref if known else named[0])]
 
 
 def add(reading: Reading) -> list[OperationCall] | None:
     clause = reading.clause
     match = _NOTE.match(clause.low)
     if match is None:
-        return None
+        return _subject_first(reading)
     raw, low = clause.text.raw, clause.low
     head_end = _TARGET_END.search(low, match.end())
     head = low[match.end() : head_end.start()] if head_end else ""

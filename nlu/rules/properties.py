@@ -144,14 +144,36 @@ def is_about_property(reading: Reading) -> bool:
     return bool(clause.types or _NOUN.search(clause.low) or clause.ref("P"))
 
 
+# A listing typed as a card, without a verb: "mandat signé: studio ...", "bien à vendre: ...",
+# "new listing: ...". What follows must describe a property.
+_HEADER = re.compile(
+    r"^\s*(?:(?:nouveau|nouvel|new|autre|another)\s+)?(?:mandat|mandate|bien|listing|property"
+    r"|annonce)(?:\s+(?:signe|signed|rentre|obtenu|exclusif|exclusive|won|recu|in))?"
+    r"(?:\s+(?:a vendre|a louer|for sale|for rent|to let|en vente|en location))?\s*:"
+)
+# "list a commercial unit for rent", "mets en vente une maison": one new listing, not a search.
+_LIST_ONE = re.compile(
+    r"^\s*(?:(?:please|pls|stp|svp)\s+)?(?:list|put up|mets en (?:vente|location)"
+    r"|mettre en (?:vente|location))\s+(?:a|an|un|une)\s+(?:new\s+)?"
+)
+_DESCRIBING = ("types", "surfaces", "rooms", "money", "cities", "postcodes")
+
+
 def add(reading: Reading) -> list[OperationCall] | None:
     clause = reading.clause
-    match = ADD.match(clause.low)
+    match = ADD.match(clause.low) or _LIST_ONE.match(clause.low)
+    header = None if match else _HEADER.match(clause.low)
+    if header is not None:
+        # A card needs a description: at least two of type, surface, rooms, price, place.
+        if sum(1 for name in _DESCRIBING if getattr(clause, name)) < 2:
+            return None
+        match = header
     if match is None:
         return None
     head = clause.low[match.end() : match.end() + 40]
     if not (
-        re.match(r"\s*(?:\w+\s+)?(?:" + _NOUN.pattern + ")", head)
+        header is not None
+        or re.match(r"\s*(?:\w+\s+)?(?:" + _NOUN.pattern + ")", head)
         or (clause.types and clause.types[0].start - match.end() < 12)
     ):
         return None

@@ -25,7 +25,9 @@ CONTACT_PRONOUN = re.compile(
 POSSESSIVE = re.compile(r"(?<![\w])(?:her|his|son|sa|ses|leur)(?![\w])")
 PROPERTY_PRONOUN = re.compile(
     r"(?<![\w])(?:it|its|this one|the property|this property|the listing|this listing|le bien"
-    r"|ce bien|l'annonce|cette annonce|the flat|the house|l'appart|la maison|le mandat)(?![\w])"
+    r"|ce bien|l'annonce|cette annonce|the flat|the house|l'appart|la maison|le mandat"
+    r"|that property|that listing|that house|that flat|that apartment|cet appart(?:ement)?"
+    r"|cette maison)(?![\w])"
 )
 DEAL_PRONOUN = re.compile(
     r"(?<![\w])(?:it|its|the deal|this deal|le deal|ce deal|l'affaire|cette affaire|le dossier"
@@ -75,10 +77,18 @@ class Scope:
         return None
 
 
+# "c'est", "j'ai", "qu'il", "he's", "that's": a clause going on after the name, never part of
+# it (names with an apostrophe keep theirs: "O'Brien", "d'Arc").
+_ELIDED = re.compile(
+    r"(?:c|j|qu|n|s|m|t|jusqu|lorsqu|puisqu|he|she|it|that|there|what|who|i|you|we|they)'\w*"
+)
+
+
 def is_name_word(word: str) -> bool:
     low = word.lower()
     return (
         bool(_NAME_WORD.fullmatch(word))
+        and not _ELIDED.fullmatch(low)
         and low not in STOPWORDS
         and low not in ROLES
         and low not in PROPERTY_TYPES

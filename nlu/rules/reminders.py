@@ -42,7 +42,8 @@ _INFINITIVE = {
     "contacte": "contacter",
     "ecris": "écrire",
 }
-_LEAD = re.compile(r"^\s*(?:(?:to|de|d'|that|que|qu'il faut|about|pour|for|:|-|,)\s*)+")
+# Whole words only: "dentist" does not start with "de".
+_LEAD = re.compile(r"^\s*(?:(?:(?:to|de|that|que|qu'il faut|about|pour|for)(?![\w])|d'|:|-|,)\s*)+")
 # "rdv notaire pour D4": the linked record is an argument, not part of the text.
 _TRAILING_LINK = re.compile(r"\s+(?:pour|for|sur|on|re|regarding)\s+[cpdr]\d+\s*$", re.I)
 _PERSON_VERB = words(
@@ -133,6 +134,9 @@ _AGENDA = words(
     r"on fait quoi",
     r"today'?s plan",
     r"plan for today",
+    # "mes rdv de demain", "my appointments tomorrow": the agent's own, asked for
+    r"(?:mes|my|nos|our)\s+(?:rdvs?|rendez[- ]vous|appointments?|appts?|meetings?|visites|visits"
+    r"|viewings)",
 )
 _DONE = words(
     r"done",
@@ -269,7 +273,9 @@ def reminder_call(reading: Reading, task: Text) -> OperationCall | None:
 
 def add_reminder(reading: Reading) -> list[OperationCall] | None:
     text = reading.clause.without_moment or reading.clause.text
-    start = len(text.low) - len(text.low.lstrip())
+    # "Demain 9h : appeler la banque": the moment opened the clause, its colon goes with it.
+    lead = re.match(r"\s*(?:[:—–-]\s*)?", text.low) if reading.clause.moment else None
+    start = lead.end() if lead else len(text.low) - len(text.low.lstrip())
     # "^" only anchors at the string's real start: match on the text from ``start`` on.
     match = _ADD.match(text.low[start:])
     if match and not _LIST.match(reading.low.strip()):

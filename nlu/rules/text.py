@@ -13,7 +13,8 @@ _SPACE_LIKE = str.maketrans({"\u202f": " ", "\u00a0": " ", "\u2009": " ", "\u200
 # French elision typed with a space on a phone ("j ai", "l appeler", "qu est-ce"): the space
 # becomes the apostrophe (same length, so spans stay aligned). Lowercase only: "J Arnaud" is a
 # name with an initial.
-_LOST_APOSTROPHE = re.compile(r"\b(qu|[cdjlmnst]) (?=[aeiouyhàâéèêîôû])")
+# Not after an apostrophe: "he's a buyer" keeps its space.
+_LOST_APOSTROPHE = re.compile(r"(?<![\w'])(qu|[cdjlmnst]) (?=[aeiouyhàâéèêîôû])")
 
 
 def _fold_char(char: str) -> str:

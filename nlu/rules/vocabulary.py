@@ -136,6 +136,12 @@ STAGES = {
     "under_contract": "under_contract",
     "sous compromis": "under_contract",
     "compromis": "under_contract",
+    # a signed sales agreement is under contract: the deed ("acte") is what wins the deal
+    "compromis signe": "under_contract",
+    "promesse signee": "under_contract",
+    "promesse de vente signee": "under_contract",
+    "sales agreement signed": "under_contract",
+    "signed sales agreement": "under_contract",
     "won": "won",
     "gagne": "won",
     "signe": "won",
