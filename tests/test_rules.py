@@ -1111,3 +1111,325 @@ def test_reminders_opened_by_their_moment_or_noun(text: str, due: str, expected:
 )
 def test_my_appointments_is_the_agenda_not_a_new_one(text: str, expected: dict[str, Any]) -> None:
     assert one(text) == ("agenda", expected)
+
+
+# --- held-out classes: general rules, own phrasings --------------------------------------------
+
+LATE = datetime(2026, 3, 10, 10, 30, tzinfo=UTC)  # Tuesday 11:30 in Paris
+LUCAS = (Mention("C8", "Lucas Petit"), Mention("P5", "T2 Lyon"))
+
+
+def at(text: str, now: datetime = LATE, recent: tuple[Mention, ...] = ()) -> list[dict[str, Any]]:
+    return [c.as_json() for c in parse(Message(text, ACTOR, now, recent))]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "rdv au bureau avec Nadia Roche à 10h, compromis relu ensemble",
+            {
+                "kind": "meeting",
+                "contact": "Nadia Roche",
+                "summary": "compromis relu ensemble",
+                "occurred_at": "2026-03-10T10:00:00+01:00",
+            },
+        ),
+        (
+            "visite avec Hugo Blanc à 9h30 : a adoré la terrasse",
+            {
+                "kind": "visit",
+                "contact": "Hugo Blanc",
+                "summary": "a adoré la terrasse",
+                "occurred_at": "2026-03-10T09:30:00+01:00",
+            },
+        ),
+        (
+            "coffee with Emma Stone at 10am, she agreed to list the flat",
+            {
+                "kind": "meeting",
+                "contact": "Emma Stone",
+                "summary": "she agreed to list the flat",
+                "occurred_at": "2026-03-10T10:00:00+01:00",
+            },
+        ),
+        (
+            "call with Ryan Gold at 8, wants to sell in spring",
+            {
+                "kind": "call",
+                "contact": "Ryan Gold",
+                "summary": "wants to sell in spring",
+                "occurred_at": "2026-03-10T08:00:00+01:00",
+            },
+        ),
+    ],
+)
+def test_a_report_with_a_clock_time_already_past_happened_today(
+    text: str, expected: dict[str, Any]
+) -> None:
+    assert at(text) == [{"name": "log_activity", "input": expected}]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rdv avec Nadia Roche à 10h",  # past today, nothing said about it: ask
+        "meeting with Emma Stone at 9am",
+    ],
+)
+def test_a_past_clock_time_without_a_report_is_not_guessed(text: str) -> None:
+    assert at(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        # a reminder cue or an order keeps the next such time
+        ("rappelle-moi à 10h d'appeler Nadia Roche", "2026-03-11T10:00:00+01:00"),
+        ("call Emma Stone at 9am", "2026-03-11T09:00:00+01:00"),
+        # still to come today
+        ("rdv avec Nadia Roche à 15h", "2026-03-10T15:00:00+01:00"),
+    ],
+)
+def test_a_clock_time_to_come_or_with_a_cue_is_a_reminder(text: str, due: str) -> None:
+    found = at(text)
+    assert [c["name"] for c in found] == ["add_reminder"]
+    assert found[0]["input"]["due_at"] == due
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("nouveau numéro pour Lucas Petit : 06 98 76 54 32", {"phone": "+33698765432"}),
+        ("nv portable de Lucas Petit 06 98 76 54 32", {"phone": "+33698765432"}),
+        ("Lucas Petit a changé de mail : lucas.p@example.fr", {"email": "lucas.p@example.fr"}),
+        ("new phone for Lucas Petit: 06 98 76 54 32", {"phone": "+33698765432"}),
+        ("new email for Lucas Petit - lucas.p@example.fr", {"email": "lucas.p@example.fr"}),
+        ("Lucas Petit has a new number: 06 98 76 54 32", {"phone": "+33698765432"}),
+        ("Lucas Petit changed his email to lucas.p@example.fr", {"email": "lucas.p@example.fr"}),
+    ],
+)
+def test_a_new_detail_updates_the_contact(text: str, expected: dict[str, Any]) -> None:
+    assert one(text) == ("update_contact", {"contact": "Lucas Petit", **expected})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("crée une fiche acheteur paul girard", {"name": "Paul Girard", "role": "buyer"}),
+        ("ajoute prospect chaud Léa Martin", {"name": "Léa Martin"}),
+        ("nv lead Karim Benali", {"name": "Karim Benali"}),
+        ("add warm lead Jack Hill", {"name": "Jack Hill"}),
+        ("create a new hot prospect Anna Bell", {"name": "Anna Bell"}),
+        ("new client file: Omar Diaz, seller", {"name": "Omar Diaz", "role": "seller"}),
+    ],
+)
+def test_a_new_contact_is_not_named_by_a_common_noun(text: str, expected: dict[str, Any]) -> None:
+    assert one(text) == ("add_contact", expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "sms à Inès Dubois pr confirmer la visite de jeudi",
+            {
+                "kind": "message",
+                "contact": "Inès Dubois",
+                "summary": "confirmer la visite de jeudi",
+            },
+        ),
+        (
+            "text to Noah Price to confirm the viewing on Friday",
+            {
+                "kind": "message",
+                "contact": "Noah Price",
+                "summary": "confirm the viewing on Friday",
+            },
+        ),
+    ],
+)
+def test_a_date_inside_the_purpose_is_what_was_said(text: str, expected: dict[str, Any]) -> None:
+    assert one(text) == ("log_activity", expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "due", "expected"),
+    [
+        ("rappelle moi ds 2h de relancer Inès Dubois", "2026-03-10T11:00:00+01:00", "Relancer"),
+        ("rappel ds 30 min pr envoyer le bail", "2026-03-10T09:30:00+01:00", "Envoyer le bail"),
+        ("sms à Inès Dubois demain pour confirmer", "2026-03-11T09:00:00+01:00", "Sms"),
+    ],
+)
+def test_phone_shorthand_and_a_time_before_the_purpose(text: str, due: str, expected: str) -> None:
+    name, args = one(text)
+    assert (name, args["due_at"]) == ("add_reminder", due)
+    assert args["text"].startswith(expected)
+
+
+def test_c_fait_completes_the_reminder() -> None:
+    assert one("c fait", RECENT) == ("complete_reminder", {"reminder": "R4"})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "remind me tomorrow at 9 to Review the offers",
+        "rappel demain 9h : L'Equipe photo passe au P5",
+        "remind me friday to Update the website",
+        "remind me monday to Chase the notary",
+        "rdv demain 14h avec L'Agence du Parc",
+    ],
+)
+def test_a_capitalised_common_word_is_no_contact(text: str) -> None:
+    name, args = one(text)
+    assert name == "add_reminder"
+    assert "contact" not in args
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("relance le jeudi à 11h", "Relancer Lucas Petit"),
+        ("rappelle-moi demain de signer avec lui", "Signer avec Lucas Petit"),
+        ("remind me tomorrow to sign with him", "Sign with Lucas Petit"),
+        ("penser à passer chez lui demain 18h", "Passer chez Lucas Petit"),
+    ],
+)
+def test_object_pronouns_without_a_hyphen(text: str, expected: str) -> None:
+    name, args = one(text, LUCAS)
+    assert (name, args["text"], args["contact"]) == ("add_reminder", expected, "C8")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("supprime la", ("delete_contact", {"contact": "C8"})),
+        ("efface le", ("delete_contact", {"contact": "C8"})),
+        ("delete it", ("delete_property", {"property": "P5"})),
+    ],
+)
+def test_a_bare_pronoun_deletes_the_last_mention(text: str, expected: tuple[str, Any]) -> None:
+    assert one(text, LUCAS) == expected
+
+
+def test_a_bare_pronoun_deletes_nothing_without_a_mention() -> None:
+    assert calls("supprime le") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "il a visité le P5 hier, trop sombre",
+            {"kind": "visit", "property": "P5", "summary": "trop sombre"},
+        ),
+        ("elle a visité ce matin, pas emballée", {"kind": "visit", "summary": "pas emballée"}),
+        (
+            "he visited yesterday, liked the garden",
+            {"kind": "visit", "summary": "liked the garden"},
+        ),
+        ("je l'ai appelé, il réfléchit", {"kind": "call", "summary": "il réfléchit"}),
+    ],
+)
+def test_a_subject_pronoun_names_the_last_contact(text: str, expected: dict[str, Any]) -> None:
+    name, args = one(text, LUCAS)
+    assert name == "log_activity"
+    assert {k: args[k] for k in expected} == expected
+    assert args["contact"] == "C8"
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        # Tuesday 09:00: the first one is today at 18:00, this morning's 8:00 is past
+        ("remind me every tuesday at 6pm to send the report", "2026-03-10T18:00:00+01:00"),
+        ("tous les mardis à 17h rappelle-moi de faire le point", "2026-03-10T17:00:00+01:00"),
+        ("every tuesday at 8am remind me: team call", "2026-03-17T08:00:00+01:00"),
+        ("chaque mercredi 10h rappel compta", "2026-03-11T10:00:00+01:00"),
+    ],
+)
+def test_a_recurrence_starts_at_its_next_occurrence(text: str, due: str) -> None:
+    name, args = one(text)
+    assert (name, args["due_at"], args["recurrence"]) == ("add_reminder", due, "weekly")
+
+
+def test_a_weekday_alone_on_that_day_is_next_week() -> None:
+    name, args = one("remind me tuesday at 6pm to send the report")
+    assert (name, args["due_at"]) == ("add_reminder", "2026-03-17T18:00:00+01:00")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("nouveau mail Lucas Petit lucas.p@example.fr", {"email": "lucas.p@example.fr"}),
+        ("new phone number Lucas Petit 06 98 76 54 32", {"phone": "+33698765432"}),
+        ("Lucas Petit's new number is 06 98 76 54 32", {"phone": "+33698765432"}),
+    ],
+)
+def test_a_new_detail_then_the_name(text: str, expected: dict[str, Any]) -> None:
+    assert one(text) == ("update_contact", {"contact": "Lucas Petit", **expected})
+
+
+def test_a_new_detail_for_a_pronoun_is_the_last_contact() -> None:
+    assert one("nouveau num pour lui : 06 98 76 54 32", LUCAS) == (
+        "update_contact",
+        {"contact": "C8", "phone": "+33698765432"},
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rappelle la jeudi 10h",  # nobody mentioned: whom?
+        "remind me to phone him on friday",
+        "rdv avec Nadia Roche à 10h, apporter les clés",  # past today, but a plan
+        "meeting with Emma Stone at 9am, bring the keys",
+    ],
+)
+def test_unsure_readings_are_not_written(text: str) -> None:
+    assert at(text) == []
+
+
+def test_an_order_with_a_past_clock_time_stays_a_reminder() -> None:
+    found = at("call Emma Stone at 9, she wants to sell")
+    assert [c["name"] for c in found] == ["add_reminder"]
+    assert found[0]["input"]["due_at"] == "2026-03-11T09:00:00+01:00"
+
+
+def test_pr_before_a_ref_is_pour() -> None:
+    name, args = one("rdv notaire pr D4 jeudi 10h")
+    assert (name, args["text"], args["deal"]) == ("add_reminder", "Rdv notaire", "D4")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rdv avec Nadia Roche à 15h, elle signe lundi",  # which time is the appointment's?
+        "appt with Emma Stone at 4pm; she'll sign next week",
+    ],
+)
+def test_times_on_both_sides_of_a_comment_are_not_guessed(text: str) -> None:
+    assert at(text) == []
+
+
+def test_a_day_before_the_comment_is_the_appointment() -> None:
+    name, args = one("rdv avec Nadia Roche demain 15h, elle signe lundi")
+    assert (name, args["due_at"]) == ("add_reminder", "2026-03-11T15:00:00+01:00")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "mail à Inès Dubois pr le compromis de vendredi",
+            {"kind": "email", "contact": "Inès Dubois", "summary": "le compromis de vendredi"},
+        ),
+        (
+            "whatsapp to Noah Price about tomorrow's viewing",
+            {"kind": "message", "contact": "Noah Price", "summary": "tomorrow's viewing"},
+        ),
+    ],
+)
+def test_a_date_in_what_was_sent_is_no_due_date(text: str, expected: dict[str, Any]) -> None:
+    assert one(text) == ("log_activity", expected)

@@ -10,7 +10,14 @@ from zoneinfo import ZoneInfo
 from nlu.interpreter import OperationCall
 from nlu.rules import reminders
 from nlu.rules.common import Reading, call, words
-from nlu.rules.references import CONTACT_PRONOUN, PROPERTY_PRONOUN, label_of, name_at
+from nlu.rules.dates import Moment, find_moment, names_day
+from nlu.rules.references import (
+    CONTACT_PRONOUN,
+    PROPERTY_PRONOUN,
+    SUBJECT_PRONOUN,
+    label_of,
+    name_at,
+)
 from nlu.rules.text import Text, tidy
 
 _DONE_KINDS = [
@@ -26,6 +33,7 @@ _DONE_KINDS = [
             r"call with",
             r"called back",
             r"(?:j'?ai )?appele",
+            r"(?:je )?l'ai (?:re)?appelee?",
             r"appel avec",
             r"eu au (?:tel|telephone|tél)",
             r"eu \w+ au (?:tel|telephone)",
@@ -72,6 +80,7 @@ _DONE_KINDS = [
             r"had a meeting",
             r"meeting with",
             r"(?:j'?ai )?rencontre",
+            r"(?:je )?l'ai (?:vue?|rencontree?)",
             r"(?:j'?ai )?vu",
             r"saw",
             r"rdv avec",
@@ -203,11 +212,23 @@ def log(reading: Reading) -> list[OperationCall] | None:
         return None
     kind, match = found
     moment = clause.moment
-    past = moment is not None and moment.at <= reading.now
     noun = _NOUNS.fullmatch(match[0]) or _MESSAGE_NOUNS.fullmatch(match[0])
+    if moment is not None and moment.rolled:
+        # "rdv avec Karim à 9h, mandat signé" typed at 10:00: a clock time already past today,
+        # with a verb in the past or words about how it went, is when it happened, not
+        # tomorrow's appointment; a noun alone could be either.
+        if noun and not _reported(clause.without_moment or clause.text, match.end()):
+            return []
+        moment = moment.today()
+    past = moment is not None and moment.at <= reading.now
     if noun:
+        # "sms à Karim pour confirmer le rdv de lundi": the day is what the message is about.
+        if moment is not None and not past and _dated_purpose(reading, match):
+            moment = None
         # "rdv avec Paul demain 14h" is an appointment to remember, not one that happened.
         if moment is not None and not past:
+            if _split_moment(reading, match.end()):
+                return []
             text = clause.without_moment or clause.text
             return [made] if (made := reminders.reminder_call(reading, text)) else None
         said = _MESSAGE_NOUNS.fullmatch(match[0]) and _PURPOSE.search(clause.low, match.end())
@@ -223,7 +244,7 @@ def log(reading: Reading) -> list[OperationCall] | None:
     separator = _SUMMARY.search(text.low, match.end())
     head = text.slice(0, separator.start()) if separator else text
     contact, name_end = _contact(reading, head)
-    if contact is None and _OBJECT.search(match[0]):
+    if contact is None and (_OBJECT.search(match[0]) or SUBJECT_PRONOUN.match(clause.low)):
         target = reading.scope.latest("contact")
         contact = target.ref if target else None
     summary, span = _summary(text, match.end(), separator, name_end)
@@ -250,15 +271,48 @@ def log(reading: Reading) -> list[OperationCall] | None:
             property=prop,
             deal=deal,
             summary=summary,
-            occurred_at=_occurred(reading) if past else None,
+            occurred_at=_occurred(reading, moment) if past else None,
         )
     ]
 
 
-def _occurred(reading: Reading) -> str | None:
+def _split_moment(reading: Reading, after: int) -> bool:
+    """Whether times are named on both sides of a comment ("rdv avec Karim à 9h, il signe la
+    semaine prochaine"): which one is the appointment's is anybody's guess."""
+    text = reading.clause.text
+    separator = re.search(r"[,;.:—–]\s", text.low[after:])
+    if separator is None:
+        return False
+    cut = after + separator.start()
+    head = text.slice(0, cut)
+    if names_day(head, reading.tz, reading.now):
+        return False  # "rdv avec Karim demain 9h, il signe lundi": the day is the head's
+    found, _ = find_moment(head, reading.tz, reading.now)
+    tail, _ = find_moment(text.slice(cut, len(text.raw)), reading.tz, reading.now)
+    return found is not None and tail is not None
+
+
+def _dated_purpose(reading: Reading, match: re.Match[str]) -> bool:
+    """Whether the moment of a message named by its noun lies inside its purpose ("sms à X
+    pour confirmer le rdv de lundi", "text to Tom to confirm the viewing on Monday")."""
+    if not _MESSAGE_NOUNS.fullmatch(match[0]):
+        return False
+    clause = reading.clause
+    purpose = _PURPOSE.search(clause.low, match.end())
+    without = (clause.without_moment or clause.text).low
+    start = next((i for i, (a, b) in enumerate(zip(clause.low, without, strict=True)) if a != b), 0)
+    return purpose is not None and start > purpose.start()
+
+
+def _reported(text: Text, after: int) -> bool:
+    """Whether the words after the activity tell how it went: a comment after a separator
+    ("..., signature mandat", "...: discussed financing") or a word saying it took place."""
+    return bool(_HAPPENED.search(text.low)) or reminders.reported(text.low, after)
+
+
+def _occurred(reading: Reading, moment: Moment | None) -> str | None:
     """When it happened, if said: a clock time or another day ("hier", "mardi 15h"); "ce
     matin" alone is just now."""
-    moment = reading.clause.moment
     if moment is None:
         return None
     today = reading.now.astimezone(ZoneInfo(reading.tz)).date()

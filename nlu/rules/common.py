@@ -45,9 +45,15 @@ def name_after(text: Text, pattern: re.Pattern[str]) -> str | None:
         if gap and "," in gap[0]:
             continue  # a name does not start past a comma ("pour D4, date de ...")
         found = name_at(text, match.end(), capital=True)
+        if found and _VERB_AFTER_TO.search(match[0]) and _ARTICLE.match(text.low, found[1]):
+            continue  # "to Chase the notary", "to Review my files": a verb, not a person
         if found:
             return found[0]
     return None
+
+
+_VERB_AFTER_TO = re.compile(r"(?:^|\s)to$")
+_ARTICLE = re.compile(r"\s*(?:the|a|an|my|his|her|their|our|all|some|this|these|those)\s")
 
 
 def capitalise(text: str) -> str:

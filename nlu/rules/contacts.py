@@ -18,9 +18,18 @@ ADD = re.compile(
     # The article must be a whole word: "ajoute Aurélie" is not "ajoute a urélie".
     r"(?:\s+(?:a|an|un|une|le|la|new|nouveau|nouvelle|nouvel|the)(?![\w]))*"
 )
+# "cree fiche locataire Julie", "add hot lead Tom Fox", "nouveau prospect chaud Marie Leroy":
+# the words describing the record before the name (the role itself is already blanked).
 _CONTACT_NOUN = re.compile(
-    r"\s*(?:contact|client|cliente|prospect|lead|person|personne|customer)s?(?![\w])\s*:?"
+    r"\s*(?:(?:contact|client|cliente|prospect|lead|person|personne|customer|fiche|file|card"
+    r"|record|hot|chaud|chaude|warm|tiede|cold|froid|froide|new|nouveau|nouvelle|nouvel|nv"
+    r"|a|an|un|une|le|la|the)s?(?![\w])[\s:]*)+"
     r"(?:\s*(?:for|pour|named|called|nomme|nommee|appele|appelee)(?![\w]))?"
+)
+# "nouveau num pour Lucas Petit : 06...", "new email for Tom": a new detail, not a new person.
+_NEW_DETAIL = re.compile(
+    r"\s*(?:num|numero|number|no|tel|telephone|phone|portable|mobile|cell|mail|e-?mail|adresse"
+    r"|address|courriel|coordonnees|contact details)(?![\w])"
 )
 _LISTINGS = re.compile(
     r"(?<![\w])(?:properties|listings|biens|annonces|logements|mandats|rentals|locations)(?![\w])"
@@ -85,9 +94,14 @@ _UPDATE = re.compile(
 )
 # What introduces a change of a contact's details after their name, or a new state.
 _CHANGE_CUE = re.compile(
-    r"\s*(?:'s\s+)?(?:budget|ville|city|secteur|tel|telephone|phone|email|mail|numero|number"
-    r"|role|est maintenant|est desormais|devient|is now|becomes|moved|a demenage|demenage"
-    r"|habite|lives|now)(?![\w])"
+    r"\s*(?:'s\s+|[:,–-]\s*)?(?:budget|ville|city|secteur|tel|telephone|phone|email|mail"
+    r"|numero|number|role|est maintenant|est desormais|devient|is now|becomes|moved"
+    r"|a demenage|demenage"
+    r"|habite|lives|now"
+    # "Lucas a changé de numéro : ...", "Tom has a new email: ...", "Tom changed his number"
+    r"|a change (?:de|d'|son|sa)|changed"
+    r"|(?:a un |a une |has (?:a )?)?(?:nouveau|nouvelle|nv|new)\s+(?:num|numero|number|tel"
+    r"|telephone|phone|portable|mobile|cell|mail|e-?mail|adresse|address))(?![\w])"
 )
 _NOW = words(
     r"est maintenant",
@@ -105,6 +119,11 @@ _NOW = words(
 )
 _RENAME = words(r"rename", r"renomme", r"renommer", r"(?:le |the )?(?:nom|name)")
 _NEW_NAME = words(r"to", r"en", r"as", r"par", r"->", r":")
+# "nouveau mail Lucas Petit ...", "new phone number Tom Fox ...": the person after the detail.
+_NEW_FIELD = words(
+    r"(?:new|nouveau|nouvelle|nv)(?:\s+(?:phone|tel|telephone|mobile|portable|cell|numero|number"
+    r"|num|mail|e-?mail|adresse|address|de|du|d'|for|pour|of))+"
+)
 _POSSESSOR = re.compile(r"([A-ZÀ-Ý][\w-]+(?: [A-ZÀ-Ý][\w-]+)?)'s(?![\w])")
 _OF_NAME = words("de", "du", "d'", "of", "for", "pour")
 
@@ -163,6 +182,8 @@ def add(reading: Reading) -> list[OperationCall] | None:
     if match is None and header is None:
         return None
     end = match.end() if match else 0
+    if match and _NEW_DETAIL.match(clause.rest.low, end):
+        return None
     noun = _CONTACT_NOUN.match(clause.rest.low, end)
     if noun:
         end = noun.end()
@@ -192,11 +213,19 @@ def _target(reading: Reading) -> str | None:
     possessor = _POSSESSOR.search(clause.text.raw)
     if possessor:
         return possessor[1]
+    # "Lucas Petit changed his number": the name opening the clause owns the possessive.
+    subject = _subject(reading)
+    if subject is not None and POSSESSIVE.search(clause.low):
+        return subject
     if CONTACT_PRONOUN.search(clause.low) or POSSESSIVE.search(clause.low):
         target = reading.scope.latest("contact")
         return target.ref if target else None
-    name = name_after(clause.rest, _OF_NAME) or name_after(clause.rest, _UPDATE)
-    return name or _subject(reading)
+    name = (
+        name_after(clause.rest, _OF_NAME)
+        or name_after(clause.rest, _UPDATE)
+        or name_after(clause.rest, _NEW_FIELD)
+    )
+    return name or subject
 
 
 def _subject(reading: Reading) -> str | None:
@@ -342,6 +371,16 @@ def delete(reading: Reading) -> list[OperationCall] | None:
         target = reading.scope.latest("contact")
         return [call("delete_contact", contact=target.ref)] if target else None
     rest = clause.rest.low[match.end() :]
+    bare = re.fullmatch(r"[- ](le|la|l'|it)\W*", rest)
+    if bare:
+        # "supprime le", "delete it": the record just mentioned (the delete asks to confirm).
+        kinds = ("contact", "property", "reminder", "deal")
+        latest = latest_any(reading.scope, kinds[1:] if bare[1] == "it" else kinds)
+        if latest is None or latest.kind == "deal":
+            return []
+        if latest.kind == "reminder":
+            return [call("cancel_reminder", reminder=latest.ref)]
+        return [call(f"delete_{latest.kind}", **{latest.kind: latest.ref})]
     noun = re.match(r"\s*(?:le |la |the )?(?:contact|client|cliente)?", rest)
     found = name_at(clause.rest, match.end() + (noun.end() if noun else 0))
     return [call("delete_contact", contact=found[0])] if found else None

@@ -118,6 +118,16 @@ _RELATIVE_DAYS = [
     ),
     (re.compile(r"(?<![\w])(?:hier|yesterday|yday)(?![\w])"), -1),
 ]
+_PRONOUN_VERB = re.compile(
+    r"(?<![\w])(?:appelle|rappelle|relance|contacte|vois|appeler|rappeler|relancer|contacter"
+    r"|voir|recontacte)\s*$"
+)
+_EVERY = re.compile(r"(?<![\w])(?:every|each|tous les|toutes les|chaque)\s*$")
+_EVERY_DAY = re.compile(
+    r"(?<![\w])(?:every|each|tous les|toutes les|chaque)\s+(?:"
+    + "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
+    + r")"
+)
 _NEXT_WEEK = re.compile(
     r"(?<![\w])(?:next week|la semaine (?:prochaine|pro)|semaine (?:prochaine|pro))(?![\w])"
 )
@@ -148,7 +158,7 @@ _CLOCK = [
     # 10:30
     re.compile(rf"(?<![\w:]){_PREP}(\d{{1,2}}):(\d{{2}})(?![\w:])()"),
     # "at 10", "à 10": a bare hour needs its preposition
-    re.compile(r"(?<![\w])(?:a|at|vers|around|@)\s+(\d{1,2})(?![\w:/.,])()()"),
+    re.compile(r"(?<![\w])(?:a|at|vers|around|@)\s+(\d{1,2})(?![\w:/.]|,\d)()()"),
 ]
 
 
@@ -156,6 +166,13 @@ _CLOCK = [
 class Moment:
     at: datetime  # aware, in the agent's zone
     has_time: bool
+    # A clock time without a day that had already passed today, read as tomorrow ("à 9h" at
+    # 10:00): a report may mean today ("rdv avec Karim à 9h, mandat signé").
+    rolled: bool = False
+
+    def today(self) -> Moment:
+        """The same clock time on the day it was said (for a rolled moment)."""
+        return Moment(self.at - timedelta(days=1), self.has_time) if self.rolled else self
 
     def iso(self) -> str:
         return self.at.isoformat()
@@ -213,8 +230,17 @@ def _day(text: Text, today: date, tz: str, now: datetime) -> tuple[date | None, 
         or re.match(r"(?:next|on|this|le|ce)\s", match[0])
         or _SHORT_DAY_TIME.match(text.low, match.end())
     ):
-        ahead = (_WEEKDAYS[match[1]] - today.weekday()) % 7 or 7
-        return today + timedelta(days=ahead), _cut(text, match)
+        if re.match(r"le\s", match[0]) and _PRONOUN_VERB.search(text.low[: match.start()]):
+            # "rappelle le jeudi": "le" is the person ("call him on Thursday"), not an article.
+            text = text.cut(match.start(1), match.end())
+        else:
+            text = _cut(text, match)
+        ahead = (_WEEKDAYS[match[1]] - today.weekday()) % 7
+        # "every friday at 5pm" said on a Friday morning: the first one is today (the caller
+        # moves it a week on when its time has passed); "friday" alone is next week's.
+        if not (ahead == 0 and _EVERY.search(text.low[: match.start()])):
+            ahead = ahead or 7
+        return today + timedelta(days=ahead), text
     match = _MONTH_DAY.search(text.low)
     if match and 1 <= int(match[1]) <= 31:
         day = _next_month_day(today, int(match[1]))
@@ -267,6 +293,12 @@ _TODAY_PARTS = [
 ]
 
 
+def names_day(text: Text, tz: str, now: datetime) -> bool:
+    """Whether the text names a day ("demain", "lundi", "le 15 mars"), not just a time."""
+    day, _ = _day(text, now.astimezone(ZoneInfo(tz)).date(), tz, now)
+    return day is not None
+
+
 def find_moment(text: Text, tz: str, now: datetime) -> tuple[Moment | None, Text]:
     """The first moment the text names, and the text without it."""
     zone = ZoneInfo(tz)
@@ -275,13 +307,22 @@ def find_moment(text: Text, tz: str, now: datetime) -> tuple[Moment | None, Text
     if moment is not None:
         return moment, text
     default = next((h for p, h in _TODAY_PARTS if p.search(text.low)), DEFAULT_HOUR)
+    original = text
     day, text = _day(text, local_now.date(), tz, now)
     clock, text = _clock(text)
     if day is None and clock is None:
         return None, text
+    rolled = False
     if day is None:
         day = local_now.date()
         if datetime.combine(day, clock or time(DEFAULT_HOUR), zone) <= local_now:
             day += timedelta(days=1)
+            rolled = clock is not None
+    elif (
+        day == local_now.date()
+        and _EVERY_DAY.search(original.low)
+        and datetime.combine(day, clock or time(default), zone) <= local_now
+    ):
+        day += timedelta(days=7)  # "every friday at 9" said on a Friday at 10
     at = datetime.combine(day, clock or time(default), zone)
-    return Moment(at, has_time=clock is not None), text
+    return Moment(at, has_time=clock is not None, rolled=rolled), text

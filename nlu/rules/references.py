@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from nlu.interpreter import Mention
 from nlu.rules.clauses import Clause
 from nlu.rules.text import Text, tidy
-from nlu.rules.vocabulary import PROPERTY_STATUSES, PROPERTY_TYPES, ROLES, STAGES, STOPWORDS
+from nlu.rules.vocabulary import (
+    NOT_NAMES,
+    PROPERTY_STATUSES,
+    PROPERTY_TYPES,
+    ROLES,
+    STAGES,
+    STOPWORDS,
+)
 
 CONTACT_PRONOUN = re.compile(
     r"(?<![\w])(?:her|him|them)(?![\w])"
@@ -21,7 +28,11 @@ CONTACT_PRONOUN = re.compile(
     r"|(?<![\w])(?:appelle|rappelle|relance|contacte|vois|recontacte)\s+(?:la|le|lui)"
     r"(?=\s*(?:$|[,.;!?]|demain|ce |cet |lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
     r"|a \d|à \d|vers|\d))"
+    # "confirmer avec lui", "passer chez elle": the stressed pronoun after a preposition
+    r"|(?<![\w])(?:avec|pour|chez|aupres d') ?(?:lui|elle)(?![\w])"
 )
+# "elle a visité hier", "she loved it": the person as the subject opening the clause.
+SUBJECT_PRONOUN = re.compile(r"^\s*(?:elle|il|she|he)(?![\w'])")
 POSSESSIVE = re.compile(r"(?<![\w])(?:her|his|son|sa|ses|leur)(?![\w])")
 PROPERTY_PRONOUN = re.compile(
     r"(?<![\w])(?:it|its|this one|the property|this property|the listing|this listing|le bien"
@@ -90,6 +101,9 @@ def is_name_word(word: str) -> bool:
         bool(_NAME_WORD.fullmatch(word))
         and not _ELIDED.fullmatch(low)
         and low not in STOPWORDS
+        and low not in NOT_NAMES
+        # "L'Equipe", "L'Agence": an article elided onto a noun
+        and not low.startswith("l'")
         and low not in ROLES
         and low not in PROPERTY_TYPES
         and low not in STAGES

@@ -24,7 +24,9 @@ _ADD = re.compile(
 # "call her tomorrow", "rappelle Marie demain": an errand with a future time is a reminder.
 _ERRAND = re.compile(
     r"^(?:(?:please|stp)\s+)?(?:l'|la |le |lui )?"
-    r"(call|phone|ring|email|mail|text|visit|see|meet|follow up"
+    r"(call|phone|ring|visit|see|meet|follow up"
+    # "email to Tom ...", "text to Tom ...": the message named by its noun (an activity's)
+    r"|(?:email|mail|text)(?! (?:to|a) )"
     r"|relance|relancer|rappelle|rappeler|appelle|appeler|envoie|envoyer|contacte|contacter"
     r"|ecris|ecrire|voir|visiter|envoyer|send|chase|relancer|call back|rappeler)(?![\w])"
 )
@@ -189,6 +191,63 @@ _SHIFT = re.compile(
 _RECURRENCE_LEFT = re.compile(r"(?<![\w])(?:every|tous les|toutes les|chaque)(?![\w])")
 
 
+# Words of a report ("discussed", "a aimé", "était"), and words of a plan.
+_PAST_WORDS = words(
+    r"\w{3,}ed",
+    r"went",
+    r"was",
+    r"were",
+    r"said",
+    r"told",
+    r"saw",
+    r"met",
+    r"a (?:aime|adore|signe|accepte|refuse|dit|pris|fait|vu|eu|visite|trouve|confirme|valide"
+    r"|appele|rappele|parle|demande|propose|prefere|hesite)",
+    r"etait",
+    r"signee?s?",
+    r"discute",
+    r"convaincue?s?",
+    r"interessee?s?",
+    r"ok",
+    r"ras",
+)
+_TO_COME = words(
+    r"prevoir",
+    r"apporter",
+    r"penser",
+    r"pense a",
+    r"need to",
+    r"have to",
+    r"bring",
+    r"don'?t forget",
+    r"remember",
+    r"il faut",
+    r"faudra",
+    r"will",
+    r"va",
+    r"vont",
+    r"tomorrow",
+    r"demain",
+)
+# The first word of a comment giving an order: an infinitive ("confirmer", "prévoir") or an
+# English imperative ("bring", "confirm").
+_ORDER = re.compile(
+    r"\w{2,}(?:er|ir)(?![\w])|(?:bring|confirm|call|send|check|ask|prepare|book|print|take|get"
+    r"|follow|review|sign|update|email|text|meet|see|visit|remind|make|pick|plan)(?![\w])"
+)
+
+
+def reported(low: str, after: int) -> bool:
+    """Whether the words after an activity tell how it went: a verb of a report ("discussed",
+    "a aimé"), or a comment after a separator that is no order ("..., signature mandat")."""
+    if _TO_COME.search(low):
+        return False
+    if _PAST_WORDS.search(low, after):
+        return True
+    separator = re.search(r"[,;:—–]\s*(?=[^\W_])", low[after:])
+    return separator is not None and not _ORDER.match(low, after + separator.end())
+
+
 def _recurrence(reading: Reading) -> tuple[str | None, Text]:
     # Read on the whole clause: the moment took the weekday of "every monday".
     text = reading.clause.text
@@ -205,6 +264,12 @@ def _with_names(task: str, scope: Scope, contact: str | None) -> str:
     if target is None:
         return task
     task = _PRONOUNS_EN.sub(target.label, task)
+    task = re.sub(
+        r"(?<![\w])(avec|pour|chez|aupres d') ?(?:lui|elle)(?![\w])",
+        lambda m: f"{m[1]}{'' if m[1].endswith(chr(39)) else ' '}{target.label}",
+        task,
+        flags=re.I,
+    )
     # "rappeler la": the pronoun typed after the verb, without its hyphen.
     task = re.sub(r"(?<=\w) (?:la|le|lui)$", " " + target.label, task, flags=re.I)
     match = _PRONOUNS_FR.search(task.lower())
@@ -244,6 +309,8 @@ def reminder_call(reading: Reading, task: Text) -> OperationCall | None:
         for match in _RECURRENCE_LEFT.finditer(task.low):
             task = task.cut(match.start(), match.end())
     contact = _contact_in(task, reading)
+    if contact is None and CONTACT_PRONOUN.search(task.low):
+        return None  # "rappelle la mardi" with nobody mentioned before: whom?
     text = tidy(_LEAD.sub("", task.raw.strip()))
     first, _, tail = text.partition(" ")
     verb, dash, pronoun = first.partition("-")
@@ -294,6 +361,12 @@ def add_reminder(reading: Reading) -> list[OperationCall] | None:
             len(text.low),
         )
         if re.search(r"[,;]", reading.low[start:blanked]):
+            return None
+        moment = reading.clause.moment
+        noun = re.match(r"\S+ (?:with|avec)(?![\w])", text.low[start:])
+        if noun and moment is not None and moment.rolled and reported(reading.low, start):
+            # "call with Sarah at 8, she wants to sell" at 10:00: the call named by its noun
+            # took place this morning ("call Sarah at 8" is an order).
             return None
         made = reminder_call(reading, text.slice(start, len(text.raw)))
         return [made] if made else None

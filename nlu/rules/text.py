@@ -17,6 +17,18 @@ _SPACE_LIKE = str.maketrans({"\u202f": " ", "\u00a0": " ", "\u2009": " ", "\u200
 _LOST_APOSTROPHE = re.compile(r"(?<![\w'])(qu|[cdjlmnst]) (?=[aeiouyhàâéèêîôû])")
 
 
+# French phone shorthand, typed in lowercase ("Pr Dupont" is a professor, "DS" anything):
+# "pr" pour, "ds" dans, "qd" quand, "tjs" toujours, "nv" nouveau, "c fait" c'est fait.
+_SHORTHAND = [
+    (re.compile(r"(?<![\w'@.-])pr(?= (?:[a-zà-ÿ0-9]|[CPDR]\d))"), "pour"),
+    (re.compile(r"(?<![\w'@.-])ds(?= (?:\d|[a-zà-ÿ]))"), "dans"),
+    (re.compile(r"(?<![\w'@.-])qd(?= )"), "quand"),
+    (re.compile(r"(?<![\w'@.-])tjr?s(?![\w@.-])"), "toujours"),
+    (re.compile(r"(?<![\w'@.-])nv(?= [a-zà-ÿ])"), "nouveau"),
+    (re.compile(r"(?<![\w'@.-])c fait(?![\w@.-])"), "c'est fait"),
+]
+
+
 def _fold_char(char: str) -> str:
     base = "".join(
         c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
@@ -45,6 +57,8 @@ class Text:
         # Whitespace runs and newlines become one space: messages are read as one line.
         raw = re.sub(r"\s+", " ", raw).strip()
         raw = _LOST_APOSTROPHE.sub(r"\1'", raw)
+        for pattern, word in _SHORTHAND:
+            raw = pattern.sub(word, raw)
         return cls(raw, fold(raw))
 
     def cut(self, start: int, end: int) -> Text:

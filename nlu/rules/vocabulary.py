@@ -429,6 +429,7 @@ octobre novembre decembre january february march april may june july august sept
 november december price prix loyer budget offer negotiation contract vendu sold mandate listing
 listings property properties bien biens annonce annonces logement logements leboncoin seloger
 pap rooms room pieces piece chambres bedrooms transaction hello bonjour titre titled title
+change changee demenage aime trouve recu parle accepte refuse decide rappele
 """
 NOT_PLACES = frozenset(
     STOPWORDS
@@ -439,3 +440,21 @@ NOT_PLACES = frozenset(
     | {w for phrase in TRANSACTIONS for w in phrase.split()}
     | set(_NOT_PLACE_WORDS.split())
 )
+
+# Common nouns, adjectives, abbreviations and verbs that open a clause or follow "to"/"à" and
+# are never a person's first word ("nouveau num pour ...", "add hot lead ...", "to update the
+# listings", "mettre à jour"): a capital at the start of a sentence does not make them names.
+_NOT_NAME_WORDS = """
+num numero number tel telephone portable mobile cell fiche file card record details infos
+info coordonnees adresse address prospect prospects lead leads hot chaud chaude chauds froid
+froide cold warm tiede nv nouv nouvel new nouveau nouvelle fresh update updates review confirm
+confirmer verifier verify prepare organise organize organiser publish publier post poster
+upload share partager finish finir finaliser finalize renew renouveler discuss discuter plan
+planifier schedule pay payer order commander print imprimer clean nettoyer collect recuperer
+pick drop ask demander tell dire remind follow book reserver meet rencontrer mettre put jour
+day equipe team agence agency banque bank notaire notary syndic mairie update le la les
+signature signing visite visit rdv meeting reunion dej lunch cafe coffee appel call sms texto
+message whatsapp point bilan recap appele appelee rappele rappelee rencontre rencontree parle
+visited called met emailed texted
+"""
+NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
