@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): printed measurements, not tests."""

@@ -1,0 +1,102 @@
+"""APScheduler 3 in this process. The database is the truth; the scheduler only decides when
+to look: a sweep every few seconds (delivers what is due and what was missed, and plans an
+exact-time job for each due time within the next minutes), and the digest job every minute.
+Several processes may run it on one database: delivery and digests are claimed atomically."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from crm_core.db import Database
+from scheduler.delivery import DeliveryPolicy, ReminderDelivery, upcoming_due_times, utc_now
+from scheduler.digests import send_digests
+from scheduler.notifier import Notifier
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    sweep_seconds: int = 30
+    # Reminders due within this horizon get a job at their exact time (the sweep is coarser).
+    lookahead: timedelta = timedelta(minutes=5)
+    policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+
+
+class ReminderScheduler:
+    def __init__(
+        self,
+        db: Database,
+        notifier: Notifier,
+        *,
+        config: SchedulerConfig | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.db = db
+        self.notifier = notifier
+        self.config = config or SchedulerConfig()
+        self.clock = clock
+        self.delivery = ReminderDelivery(db, notifier, policy=self.config.policy, clock=clock)
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+
+    def start(self) -> None:
+        """Start the jobs; the first sweep runs at once (what was missed while down goes out
+        first) without holding up the caller."""
+        self.scheduler.add_job(
+            self.sweep,
+            "interval",
+            seconds=self.config.sweep_seconds,
+            id="reminders-sweep",
+            next_run_time=datetime.now(UTC),
+            max_instances=1,
+            coalesce=True,
+        )
+        self.scheduler.add_job(
+            self.digests, "cron", second=0, id="digests", max_instances=1, coalesce=True
+        )
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def sweep(self) -> int:
+        """Deliver what is due, then plan exact-time jobs for what falls due soon."""
+        try:
+            delivered = await self.delivery.run_once()
+            await self.plan_exact_jobs()
+        except Exception:  # the database may be away for a moment: the next sweep retries
+            log.exception("reminder sweep failed")
+            return 0
+        return delivered
+
+    async def plan_exact_jobs(self) -> None:
+        horizon = self.config.lookahead
+        for due_at in await upcoming_due_times(self.db, self.clock(), horizon):
+            # One job per due time, however many reminders share it; re-planning replaces it.
+            self.scheduler.add_job(
+                self.deliver_due,
+                "date",
+                run_date=due_at,
+                id=f"due-{due_at.timestamp():.0f}",
+                replace_existing=True,
+                misfire_grace_time=int(horizon.total_seconds()),
+            )
+
+    async def deliver_due(self) -> None:
+        try:
+            await self.delivery.run_once()
+        except Exception:
+            log.exception("reminder delivery failed")
+
+    async def digests(self) -> int:
+        try:
+            return await send_digests(self.db, self.notifier, self.clock())
+        except Exception:
+            log.exception("digest job failed")
+            return 0
