@@ -30,8 +30,10 @@ eval-nlu: $(STAMP)
 	$(BIN)/python -m nlu.eval --corpus nlu/eval/holdout.jsonl
 
 # Reminder delivery with 10,000 pending reminders: start-up sweep, catch-up, lateness.
+# Matching and lead scores with 100,000 contacts and 50,000 listings: p50/p95 per query.
 bench: $(STAMP)
 	$(BIN)/python -m bench.reminders
+	$(BIN)/python -m bench.matching
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -12,19 +13,25 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, ErrorEvent
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import UserLocaleMiddleware, create_i18n
 from bot.middlewares import MemberContextMiddleware
+from bot.notifier import DealEventsMiddleware
 from bot.settings import SUPPORTED_LOCALES, Settings
+from bot.storage import create_isolation, create_storage
 from crm_core.db import Database
+from crm_core.descriptions import DescriptionWriter
 from crm_core.registry import Registry, build_registry
 from handlers.router import build_router
 from nlu.interpreter import Interpreter
 from nlu.rules import RuleInterpreter
+from scheduler.notifier import Notifier
+
+if TYPE_CHECKING:
+    from anthropic import AsyncAnthropic
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +56,7 @@ def menu_commands() -> list[BotCommand]:
         BotCommand(command="contacts", description=_("Find contacts")),
         BotCommand(command="properties", description=_("Find properties")),
         BotCommand(command="deals", description=_("Open deals")),
+        BotCommand(command="leads", description=_("Hottest leads")),
         BotCommand(command="reminders", description=_("Your reminders")),
         BotCommand(command="new", description=_("Add a contact, property or deal")),
         BotCommand(command="team", description=_("Your team")),
@@ -67,21 +75,37 @@ async def register_commands(bot: Bot, i18n: I18n) -> None:
         await bot.set_my_commands(menu_commands())
 
 
-def create_interpreter(settings: Settings, registry: Registry | None = None) -> Interpreter:
-    """Claude with the offline parser as its fallback when a key is set; else the parser."""
+def create_anthropic_client(settings: Settings) -> AsyncAnthropic | None:
     if settings.anthropic_api_key is None:
-        return RuleInterpreter()
+        return None
     # Imported here: the SDK takes seconds to import, and keyless runs never need it.
     from anthropic import AsyncAnthropic
 
-    from nlu.claude import ClaudeInterpreter
-
-    client = AsyncAnthropic(
+    return AsyncAnthropic(
         api_key=settings.anthropic_api_key.get_secret_value(),
         base_url=settings.anthropic_base_url,
         max_retries=settings.anthropic_max_retries,
         timeout=settings.anthropic_timeout_seconds,
     )
+
+
+def create_description_writer(settings: Settings) -> DescriptionWriter | None:
+    """Claude writes listing texts when a key is set; else the operation's template does."""
+    client = create_anthropic_client(settings)
+    if client is None:
+        return None
+    from nlu.claude.describe import ClaudeDescriptionWriter
+
+    return ClaudeDescriptionWriter(client, model=settings.anthropic_model)
+
+
+def create_interpreter(settings: Settings, registry: Registry | None = None) -> Interpreter:
+    """Claude with the offline parser as its fallback when a key is set; else the parser."""
+    client = create_anthropic_client(settings)
+    if client is None:
+        return RuleInterpreter()
+    from nlu.claude import ClaudeInterpreter
+
     return ClaudeInterpreter(
         client,
         model=settings.anthropic_model,
@@ -101,11 +125,21 @@ def create_dispatcher(
     registry: Registry | None = None,
     interpreter: Interpreter | None = None,
     clock: Callable[[], datetime] = utc_now,
+    notifier: Notifier | None = None,
 ) -> Dispatcher:
     registry = registry or build_registry()
     i18n = create_i18n(settings.default_locale)
-    dp = Dispatcher(storage=storage or MemoryStorage(), settings=settings, registry=registry)
-    dp.update.outer_middleware(MemberContextMiddleware(db, registry, clock))
+    storage = storage or create_storage(settings)  # Redis when REDIS_URL is set
+    dp = Dispatcher(
+        storage=storage,
+        events_isolation=create_isolation(storage),
+        settings=settings,
+        registry=registry,
+    )
+    writer = create_description_writer(settings)
+    dp.update.outer_middleware(MemberContextMiddleware(db, registry, clock, writer))
+    # Inside the member middleware: sees the update's CRM service once the handler is done.
+    dp.update.outer_middleware(DealEventsMiddleware(db, i18n, clock, notifier))
     UserLocaleMiddleware(i18n).setup(dp)
     interpreter = interpreter or create_interpreter(settings, registry)
     dp.include_router(build_router(registry, i18n, interpreter))

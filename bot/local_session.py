@@ -10,6 +10,7 @@ import itertools
 import time
 import types
 import typing
+from collections import deque
 from collections.abc import AsyncGenerator, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,9 @@ class LocalBotSession(BaseSession):
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._message_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
+        # Errors the next requests raise, as a Bot API server's error answers would (tests
+        # queue aiogram's TelegramRetryAfter, TelegramForbiddenError...). Not recorded.
+        self.failures: deque[Exception] = deque()
 
     # -- BaseSession -------------------------------------------------------------------------
 
@@ -59,6 +63,8 @@ class LocalBotSession(BaseSession):
         method: TelegramMethod[TelegramType],
         timeout: int | None = None,  # noqa: ASYNC109 (BaseSession's signature)
     ) -> TelegramType:
+        if self.failures:
+            raise self.failures.popleft()
         self.requests.append(method)
         payload = await self._answer(bot, method)
         # Validate like a real HTTP answer, so the result and all nested objects are bound to

@@ -12,6 +12,7 @@ from aiogram.types import Chat, TelegramObject, User
 
 from crm_core import accounts
 from crm_core.db import Database
+from crm_core.descriptions import DescriptionWriter
 from crm_core.registry import Registry
 from crm_core.service import CrmService
 
@@ -19,10 +20,17 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class MemberContextMiddleware(BaseMiddleware):
-    def __init__(self, db: Database, registry: Registry, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        registry: Registry,
+        clock: Callable[[], datetime],
+        writer: DescriptionWriter | None = None,
+    ) -> None:
         self.db = db
         self.registry = registry
         self.clock = clock
+        self.writer = writer  # listing texts by an AI provider, when configured
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
@@ -39,6 +47,10 @@ class MemberContextMiddleware(BaseMiddleware):
                 db_session=session,
                 member=member,
                 now=now,
-                crm=CrmService(self.registry, session, member.actor, now) if member else None,
+                crm=(
+                    CrmService(self.registry, session, member.actor, now, writer=self.writer)
+                    if member
+                    else None
+                ),
             )
             return await handler(event, data)

@@ -1,15 +1,27 @@
-"""The ways the bot runs: polling Telegram (or any Bot API server), or the console chat."""
+"""The ways the bot runs: polling Telegram (or any Bot API server), a webhook worker, the
+console chat, or the reminder scheduler on its own."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 import sys
+from datetime import timedelta
 
+from aiogram import Bot
+
+from bot import webhook
 from bot.console import run_console
 from bot.factory import create_bot, create_dispatcher
+from bot.i18n import create_i18n
 from bot.local_session import LocalBotSession
+from bot.notifier import AiogramNotifier
 from bot.settings import Settings
 from crm_core import schema
 from crm_core.db import Database
+from scheduler.delivery import DeliveryPolicy
+from scheduler.service import ReminderScheduler, SchedulerConfig
 
 
 async def open_database(settings: Settings) -> Database:
@@ -22,14 +34,62 @@ async def open_database(settings: Settings) -> Database:
     return db
 
 
+def scheduler_config(settings: Settings) -> SchedulerConfig:
+    return SchedulerConfig(
+        sweep_seconds=settings.reminder_sweep_seconds,
+        policy=DeliveryPolicy(
+            lease=timedelta(seconds=settings.reminder_lease_seconds),
+            late_after=timedelta(minutes=settings.late_after_minutes),
+        ),
+    )
+
+
+def create_scheduler(
+    settings: Settings, db: Database, notifier: AiogramNotifier
+) -> ReminderScheduler:
+    return ReminderScheduler(db, notifier, config=scheduler_config(settings))
+
+
+def create_notifier(settings: Settings, bot: Bot) -> AiogramNotifier:
+    """One per process: its rate limiter paces every message the process sends on its own."""
+    return AiogramNotifier(bot, create_i18n(settings.default_locale))
+
+
 async def run_polling(settings: Settings) -> None:
     db = await open_database(settings)
     bot = create_bot(settings)
-    dp = create_dispatcher(settings, db)
+    notifier = create_notifier(settings, bot)
+    dp = create_dispatcher(settings, db, notifier=notifier)
+    scheduler = create_scheduler(settings, db, notifier) if settings.scheduler_enabled else None
     try:
         await bot.delete_webhook(drop_pending_updates=False)
+        if scheduler is not None:
+            scheduler.start()
         await dp.start_polling(bot, handle_signals=True)
     finally:
+        if scheduler is not None:
+            scheduler.shutdown()
+        await bot.session.close()
+        await db.dispose()
+
+
+async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """One webhook worker; run several behind a proxy, with SCHEDULER_ENABLED=false and one
+    ``run_bot.py scheduler`` beside them."""
+    webhook.webhook_secret(settings)  # refuse a missing secret before touching anything
+    db = await open_database(settings)
+    bot = create_bot(settings)
+    notifier = create_notifier(settings, bot)
+    dp = create_dispatcher(settings, db, notifier=notifier)
+    scheduler = create_scheduler(settings, db, notifier) if settings.scheduler_enabled else None
+    try:
+        if scheduler is not None:
+            scheduler.start()
+        app = webhook.build_app(settings, dp, bot, db)
+        await webhook.serve(app, settings, stop or asyncio.Event())
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown()
         await bot.session.close()
         await db.dispose()
 
@@ -38,8 +98,38 @@ async def run_console_chat(settings: Settings) -> None:
     db = await open_database(settings)
     session = LocalBotSession()
     bot = create_bot(settings, session=session)
-    dp = create_dispatcher(settings, db)
+    notifier = create_notifier(settings, bot)
+    dp = create_dispatcher(settings, db, notifier=notifier)
+    scheduler = create_scheduler(settings, db, notifier) if settings.scheduler_enabled else None
     try:
+        if scheduler is not None:  # fired reminders print in the chat like any message
+            scheduler.start()
         await run_console(dp, bot, session, stdin=sys.stdin, out=sys.stdout)
     finally:
+        if scheduler is not None:
+            scheduler.shutdown()
+        await db.dispose()
+
+
+async def run_scheduler(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Reminders and digests only, for deployments with several bot workers (which then run
+    with SCHEDULER_ENABLED=false, or not: claims keep deliveries single)."""
+    db = await open_database(settings)
+    bot = create_bot(settings)
+    scheduler = create_scheduler(settings, db, create_notifier(settings, bot))
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on this platform
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        scheduler.start()
+        await stop.wait()
+    finally:
+        for sig in signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+        scheduler.shutdown()
+        await bot.session.close()
         await db.dispose()

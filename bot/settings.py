@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(5, ge=1, le=100)
     redis_url: str | None = None
     data_dir: Path = Path("data")
+    # Documents and staged imports are encrypted with it (base64 of 32 bytes); without it a
+    # key is generated into DATA_DIR/secret.key on first run. Never logged.
+    data_encryption_key: SecretStr | None = None
     default_locale: str = "en"
     default_timezone: str = "Europe/Paris"
     privacy_policy_version: str = "2026-11"
@@ -35,6 +38,20 @@ class Settings(BaseSettings):
     nlu_max_rows: int = Field(10, ge=1, le=50)
     nlu_max_tokens: int = Field(1024, ge=64, le=8192)
     log_level: str = "INFO"
+    # Reminders and digests (scheduler/): in the bot process, or alone (run_bot.py scheduler).
+    scheduler_enabled: bool = True
+    reminder_sweep_seconds: int = Field(30, ge=1, le=3600)
+    reminder_lease_seconds: int = Field(120, ge=10, le=3600)
+    late_after_minutes: int = Field(10, ge=0, le=1440)
+    # Webhook mode (run_bot.py webhook; the default mode when WEBHOOK_URL is set).
+    webhook_url: str | None = None  # the public HTTPS URL Telegram posts to
+    webhook_secret: SecretStr | None = None  # X-Telegram-Bot-Api-Secret-Token; required
+    webhook_host: str = "127.0.0.1"  # behind a reverse proxy: listen locally
+    webhook_port: int = Field(8080, ge=1, le=65535)
+    webhook_path: str = "/telegram"
+    # Redis FSM storage: keys are "<prefix>:..."; idle conversations expire after the TTL.
+    redis_prefix: str = "crm"
+    fsm_ttl_seconds: int = Field(7 * 24 * 3600, ge=60)
 
     @field_validator("default_locale")
     @classmethod

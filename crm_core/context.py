@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_core.events import DomainEvent
 from crm_core.models import Role
+from crm_core.storage import FileStore
+
+if TYPE_CHECKING:
+    from crm_core.descriptions import DescriptionWriter
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,13 @@ class OperationContext:
     # Inside a unit of work (several operations for one message) the caller commits once at
     # the end; each operation then runs in a savepoint so a failing one undoes only itself.
     deferred: bool = False
+    # What the operation did that others may need to hear of; handed out after the commit.
+    events: list[DomainEvent] = field(default_factory=list)
+    # Writes listing texts with an AI provider when one is configured (used only when the
+    # actor allows AI processing); None: the template writes them.
+    writer: DescriptionWriter | None = None
+    # The encrypted file store, when the caller handles files (documents); None otherwise.
+    files: FileStore | None = None
 
     def validation_context(self) -> dict[str, Any]:
         """What input validators need to read relative dates and national phone numbers."""

@@ -1,19 +1,75 @@
-"""Engine and sessions. Every session is scoped to at most one agency (see ``tenancy``)."""
+"""Engine and sessions. Every session is scoped to at most one agency (see ``tenancy``).
+
+On PostgreSQL the scope is also handed to the row-level security policies of migration 0006:
+each transaction sets ``app.agency_id`` / ``app.all_agencies`` with ``set_config(..., true)``
+(SET LOCAL), so a query that escapes the ORM criteria (raw SQL) still sees one agency only.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from crm_core.tenancy import AgencyScopedSession
+
+_APPLIED = "_rls_scope"  # session.info: the scope the current transaction's settings carry
+_SET_SCOPE = text(
+    "SELECT set_config('app.agency_id', :agency_id, true),"
+    " set_config('app.all_agencies', :all_agencies, true)"
+)
+
+
+def _scope(session: Session) -> tuple[str, str]:
+    """('' agency = none: the policies compare NULL and match no row.)"""
+    agency_id = session.info.get("agency_id")
+    every = "on" if session.info.get("all_agencies") else "off"
+    return ("" if agency_id is None else str(int(agency_id)), every)
+
+
+_STALE = ("?", "?")  # matches no scope: re-apply before the next statement
+
+
+def _apply(session: Session, connection: Connection) -> None:
+    scope = session.info[_APPLIED] = _scope(session)
+    if connection.dialect.name == "postgresql":
+        connection.execute(_SET_SCOPE, {"agency_id": scope[0], "all_agencies": scope[1]})
+
+
+@event.listens_for(AgencyScopedSession, "after_begin")
+def _on_begin(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
+    _apply(session, connection)
+
+
+@event.listens_for(AgencyScopedSession, "do_orm_execute")
+def _follow_scope_changes(state: ORMExecuteState) -> None:
+    # The member middleware learns the agency inside the transaction that looked it up.
+    session = state.session
+    if session.in_transaction() and session.info.get(_APPLIED) not in (None, _scope(session)):
+        _apply(session, session.connection())
+
+
+@event.listens_for(AgencyScopedSession, "before_flush")
+def _scope_before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(_APPLIED) not in (None, _scope(session)):
+        _apply(session, session.connection())
+
+
+@event.listens_for(AgencyScopedSession, "after_transaction_end")
+def _forget_scope(session: Session, transaction: SessionTransaction) -> None:
+    # SET LOCAL dies with the transaction; a rolled-back SAVEPOINT undoes a re-application.
+    if transaction.parent is None:
+        session.info.pop(_APPLIED, None)
+    elif transaction.nested:
+        session.info[_APPLIED] = _STALE
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -125,6 +125,22 @@ class Period(StrEnum):
     UPCOMING = "upcoming"
 
 
+class Tone(StrEnum):
+    """How a listing text sounds (the facts stay the same)."""
+
+    STANDARD = "standard"
+    WARM = "warm"
+    PREMIUM = "premium"
+    CONCISE = "concise"
+
+
+class Language(StrEnum):
+    """Languages a listing text can be written in."""
+
+    EN = "en"
+    FR = "fr"
+
+
 SYNONYMS: dict[type[StrEnum], dict[str, str]] = {
     ContactRole: {
         "acheteur": "buyer",
@@ -210,6 +226,28 @@ SYNONYMS: dict[type[StrEnum], dict[str, str]] = {
         "mensuelle": "monthly",
         "every month": "monthly",
     },
+    Tone: {
+        "neutre": "standard",
+        "neutral": "standard",
+        "classique": "standard",
+        "chaleureux": "warm",
+        "chaleureuse": "warm",
+        "friendly": "warm",
+        "luxe": "premium",
+        "luxury": "premium",
+        "haut de gamme": "premium",
+        "prestige": "premium",
+        "court": "concise",
+        "courte": "concise",
+        "bref": "concise",
+        "short": "concise",
+    },
+    Language: {
+        "english": "en",
+        "anglais": "en",
+        "french": "fr",
+        "francais": "fr",
+    },
     Period: {
         "aujourd'hui": "today",
         "aujourd’hui": "today",
@@ -282,3 +320,5 @@ DealStageChoice = Choice(DealStage)
 ActivityKindChoice = Choice(ActivityKind)
 RecurrenceChoice = Choice(Recurrence)
 PeriodChoice = Choice(Period)
+ToneChoice = Choice(Tone)
+LanguageChoice = Choice(Language)

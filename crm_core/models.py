@@ -4,13 +4,14 @@ keys ``(agency_id, x_id)``, so the database itself refuses a link across agencie
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
@@ -167,6 +168,13 @@ class User(Base):
     # The user's right to restriction: none of their messages goes to an AI provider.
     ai_restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when Telegram answers 403 (the user blocked the bot): nothing more is sent to them
+    # until they come back (unblocking the bot clears it).
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    digest_time: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
+    # The user's local day of the last digest: claimed atomically, so one digest a day at most.
+    last_digest_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Invite(Base):
@@ -263,6 +271,11 @@ class Contact(TenantRecord, Base):
     source: Mapped[str | None] = mapped_column(String(120))
     notes: Mapped[str | None] = mapped_column(Text)
 
+    @classmethod
+    def __extra_table_args__(cls) -> tuple[Any, ...]:
+        # Matching a listing with its buyers or tenants (operations/matching.py).
+        return (Index("ix_contacts_matching", "agency_id", "role", "budget_max"),)
+
 
 class Property(TenantRecord, Base):
     __tablename__ = "properties"
@@ -285,7 +298,11 @@ class Property(TenantRecord, Base):
 
     @classmethod
     def __extra_table_args__(cls) -> tuple[Any, ...]:
-        return (same_agency_link(cls.__tablename__, "owner_contact_id", "contacts"),)
+        return (
+            same_agency_link(cls.__tablename__, "owner_contact_id", "contacts"),
+            # Matching a buyer or tenant with available listings (operations/matching.py).
+            Index("ix_properties_matching", "agency_id", "status", "transaction", "price"),
+        )
 
 
 class Deal(TenantRecord, Base):
@@ -305,6 +322,8 @@ class Deal(TenantRecord, Base):
         return (
             same_agency_link(cls.__tablename__, "contact_id", "contacts"),
             same_agency_link(cls.__tablename__, "property_id", "properties"),
+            # A contact's open deals, for lead scores (operations/leads.py).
+            Index("ix_deals_contact_stage", "agency_id", "contact_id", "stage"),
         )
 
 
@@ -332,6 +351,14 @@ class Activity(LinkedRecord, Base):
     summary: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    @classmethod
+    def __extra_table_args__(cls) -> tuple[Any, ...]:
+        # Lead scores aggregate a contact's activities by time and kind from this index alone.
+        return (
+            *super().__extra_table_args__(),
+            Index("ix_activities_contact_time", "agency_id", "contact_id", "occurred_at", "kind"),
+        )
+
 
 class Reminder(LinkedRecord, Base):
     __tablename__ = "reminders"
@@ -343,6 +370,13 @@ class Reminder(LinkedRecord, Base):
     status: Mapped[str] = mapped_column(String(10), default=ReminderStatus.PENDING, index=True)
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Delivery (see scheduler/delivery.py). A reminder is owed a message while it is pending
+    # and not fired since its current due_at; a worker claims it with a lease first.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Note(LinkedRecord, Base):
@@ -352,5 +386,21 @@ class Note(LinkedRecord, Base):
     text: Mapped[str] = mapped_column(Text)
 
 
+class Document(LinkedRecord, Base):
+    """A file attached to a contact, property or deal. The bytes live encrypted in the file
+    store (crm_core/storage.py) under the agency and ``sha256``: one copy per agency."""
+
+    __tablename__ = "documents"
+    # Not "F": "F2" names a two-room flat, and a short ref prefix would shadow it.
+    ref_prefix = "K"
+
+    name: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+
+
 TENANT_MODELS: tuple[type[TenantRecord], ...] = (Contact, Property, Deal, Activity, Reminder, Note)
-MODEL_BY_PREFIX: dict[str, type[TenantRecord]] = {m.ref_prefix: m for m in TENANT_MODELS}
+MODEL_BY_PREFIX: dict[str, type[TenantRecord]] = {
+    m.ref_prefix: m for m in (*TENANT_MODELS, Document)
+}

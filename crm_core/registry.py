@@ -157,9 +157,25 @@ def build_registry() -> Registry:
         agenda,
         contacts,
         deals,
+        descriptions,
+        documents,
+        leads,
+        matching,
         notes,
         properties,
         reminders,
     )
 
-    return Registry.from_modules(contacts, properties, deals, activities, reminders, notes, agenda)
+    return Registry.from_modules(
+        contacts,
+        properties,
+        deals,
+        activities,
+        reminders,
+        notes,
+        agenda,
+        matching,
+        leads,
+        descriptions,
+        documents,
+    )

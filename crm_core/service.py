@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 from crm_core.context import Actor, OperationContext
+from crm_core.descriptions import DescriptionWriter
+from crm_core.events import DomainEvent
 from crm_core.registry import Registry
+from crm_core.storage import FileStore
 
 
 @dataclass
@@ -21,29 +24,62 @@ class CrmService:
     actor: Actor
     now: datetime
     _deferred: bool = False
+    # Events of operations not yet committed, and of committed ones not yet taken.
+    _uncommitted: list[DomainEvent] = field(default_factory=list)
+    _committed: list[DomainEvent] = field(default_factory=list)
+    # Set by the handlers that deal with files (see handlers/files.py).
+    files: FileStore | None = None
+    writer: DescriptionWriter | None = None  # handed to every operation's context
 
     @property
     def context(self) -> OperationContext:
-        return OperationContext(self.session, self.actor, self.now, deferred=self._deferred)
+        return OperationContext(
+            self.session,
+            self.actor,
+            self.now,
+            deferred=self._deferred,
+            events=self._uncommitted,
+            writer=self.writer,
+            files=self.files,
+        )
+
+    def take_events(self) -> list[DomainEvent]:
+        """The events of committed work, once: who must be told is the caller's business."""
+        events, self._committed = self._committed, []
+        return events
+
+    def _commit_events(self) -> None:
+        self._committed.extend(self._uncommitted)
+        self._uncommitted.clear()
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
         """Run several operations as one: committed together when the block ends, or all
         undone by an exception or by ``discard()`` (nothing half-written)."""
         self._deferred = True
-        work = UnitOfWork(self.session)
+        work = UnitOfWork(self.session, self._uncommitted)
         try:
             await work.start()
             yield work
             await self.session.commit()
+            self._commit_events()
         except BaseException:
             await self.session.rollback()
+            self._uncommitted.clear()
             raise
         finally:
             self._deferred = False
 
     async def run(self, name: str, args: dict[str, Any], *, confirmed: bool = False) -> Any:
-        return await self.registry.execute(self.context, name, args, confirmed=confirmed)
+        mark = len(self._uncommitted)
+        try:
+            result = await self.registry.execute(self.context, name, args, confirmed=confirmed)
+        except BaseException:
+            del self._uncommitted[mark:]  # rolled back (the operation or its savepoint)
+            raise
+        if not self._deferred:  # committed by the registry
+            self._commit_events()
+        return result
 
     def validate(self, name: str, args: dict[str, Any]) -> Any:
         return self.registry.validate(self.context, name, args)
@@ -52,8 +88,9 @@ class CrmService:
 class UnitOfWork:
     """The operations of one message so far; ``discard()`` undoes them all."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, events: list[DomainEvent] | None = None) -> None:
         self.session = session
+        self._events = events if events is not None else []
         self._savepoint: AsyncSessionTransaction | None = None
 
     async def start(self) -> None:
@@ -62,4 +99,5 @@ class UnitOfWork:
     async def discard(self) -> None:
         if self._savepoint is not None and self._savepoint.is_active:
             await self._savepoint.rollback()
+        self._events.clear()
         await self.start()

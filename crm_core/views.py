@@ -139,3 +139,72 @@ class DeletionSummary(View):
 
     record: RecordLink
     removed: dict[str, int]
+
+
+# --- matching, lead scores, listing texts ----------------------------------------------------
+
+
+class MatchPoint(View):
+    """Why a match fits, or what it misses: a code and its parameters, worded by the bot."""
+
+    code: str
+    params: dict[str, str | int] = {}
+
+
+class PropertyMatch(View):
+    property: PropertyView
+    score: int
+    reasons: list[MatchPoint] = []
+    misses: list[MatchPoint] = []
+
+
+class ContactMatch(View):
+    contact: ContactView
+    score: int
+    reasons: list[MatchPoint] = []
+    misses: list[MatchPoint] = []
+
+
+class PropertyMatches(View):
+    """Listings for a buyer or tenant, best fit first."""
+
+    contact: RecordLink
+    role: str
+    transaction: str | None = None  # what they look for; None: their role looks for nothing
+    items: list[PropertyMatch] = []
+    total: int = 0
+
+
+class ContactMatches(View):
+    """Buyers or tenants for a listing, best fit first."""
+
+    property: RecordLink
+    transaction: str
+    items: list[ContactMatch] = []
+    total: int = 0
+
+
+class ScoreFactor(View):
+    code: str
+    points: int
+    params: dict[str, str | int] = {}
+
+
+class LeadScore(View):
+    """An advisory score, 0-100, with what made it."""
+
+    contact: RecordLink
+    score: int
+    factors: list[ScoreFactor] = []
+
+
+class LeadList(View):
+    items: list[LeadScore]
+
+
+class ListingDescription(View):
+    property: RecordLink
+    text: str
+    tone: str
+    language: str
+    written_by: str  # "ai" or "template"

@@ -44,3 +44,17 @@ class FormAnswer(CallbackData, prefix="fa"):
 class Menu(CallbackData, prefix="m"):
     name: str
     value: str = ""
+
+
+class Describe(CallbackData, prefix="wd"):
+    """Write the listing text of ``ref`` again, in this tone and language."""
+
+    ref: str
+    tone: str
+    lang: str
+
+
+class SaveDescription(CallbackData, prefix="sd"):
+    """Save the listing text shown in this very message to the property ``ref``."""
+
+    ref: str

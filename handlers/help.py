@@ -29,6 +29,8 @@ def commands_text(owner: bool) -> str:
         _("/deals [stage] — open deals"),
         _("/reminders [today|tomorrow|week|overdue] — your reminders"),
         _("/new — add a contact, a property or a deal, step by step"),
+        _("/docs P3 — a record's documents; send a photo or file with P3 as caption to add one"),
+        _("Send a .vcf or .csv file, or share a contact, to import contacts or listings"),
         "",
         _("<b>Direct commands</b> (C12, P3, D2, R4 are short refs)"),
         _("/show_contact C12 · /update_contact C12 phone=06 12 34 56 78"),

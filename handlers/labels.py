@@ -104,6 +104,8 @@ FIELDS: dict[str, Any] = {
     "limit": __("limit"),
     "agent": __("agent"),
     "invite": __("invitation"),
+    "record": __("record"),
+    "document": __("document"),
 }
 
 KINDS: dict[str, Any] = {
@@ -115,6 +117,8 @@ KINDS: dict[str, Any] = {
     "activity": __("activity"),
     "agent": __("agent"),
     "invite": __("invitation"),
+    "record": __("contact, property or deal"),
+    "document": __("document"),
 }
 
 
@@ -171,5 +175,6 @@ def problem(code: str, params: dict[str, Any]) -> str:
         "enum": _("this is not one of the allowed values."),
         "budget_range_invalid": _("the minimum budget is above the maximum."),
         "extra_forbidden": _("I do not know this field."),
+        "file_type_refused": _("I cannot store this type of file."),
     }
     return messages.get(code) or _("this value is not valid.")

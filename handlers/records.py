@@ -31,6 +31,7 @@ SHORTCUTS = {
     "deals": "list_deals",
     "today": "agenda",
     "reminders": "list_reminders",
+    "leads": "list_leads",
 }
 
 

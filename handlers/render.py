@@ -22,22 +22,35 @@ from crm_core.views import (
     Agenda,
     ContactCard,
     ContactList,
+    ContactMatches,
     ContactView,
     DealCard,
     DealList,
     DealView,
     DeletionSummary,
     History,
+    LeadList,
+    LeadScore,
+    ListingDescription,
+    MatchPoint,
     NoteView,
     PropertyCard,
     PropertyList,
+    PropertyMatches,
     PropertyView,
     RecordLink,
     ReminderList,
     ReminderView,
 )
 from handlers import labels
-from handlers.callbacks_data import EditField, OpenRecord, RunOperation, StartForm
+from handlers.callbacks_data import (
+    Describe,
+    EditField,
+    OpenRecord,
+    RunOperation,
+    SaveDescription,
+    StartForm,
+)
 
 TELEGRAM_LIMIT = 4096
 BUTTON_LABEL = 32
@@ -272,6 +285,10 @@ def contact_card(card: ContactCard, fmt: Formatter) -> Reply:
             form_button(_("🤝 New deal"), "deal", c.ref),
             op_button(_("🗑 Delete"), "delete_contact", c.ref),
         ],
+        [
+            op_button(_("🔎 Matching listings"), "match_properties", c.ref),
+            op_button(_("🔥 Lead score"), "score_lead", c.ref),
+        ],
         *open_buttons(deal_links(card.history.deals)),
     ]
     return Reply("\n".join(lines), buttons)
@@ -301,6 +318,10 @@ def property_card(card: PropertyCard, fmt: Formatter) -> Reply:
             form_button(_("🤝 New deal"), "deal", p.ref),
             form_button(_("🏷 Status"), "status", p.ref),
             op_button(_("🗑 Delete"), "delete_property", p.ref),
+        ],
+        [
+            op_button(_("👥 Matching clients"), "match_contacts", p.ref),
+            op_button(_("✍️ Write ad"), "write_description", p.ref),
         ],
     ]
     if p.owner_contact:
@@ -508,6 +529,198 @@ def saved(result: Any, fmt: Formatter, created: bool) -> Reply:
     raise TypeError(f"no rendering for {type(result).__name__}")
 
 
+# --- matches, lead scores, listing texts ----------------------------------------------------
+
+
+def match_point(point: MatchPoint, fmt: Formatter, *, miss: bool) -> str:
+    """One reason (``miss=False``) or miss, in the reader's language."""
+    p = point.params
+    if point.code == "type" and miss:
+        return _("{type}, not {wanted}").format(
+            type=labels.choice(str(p.get("type"))), wanted=labels.choice(str(p.get("wanted")))
+        )
+    if point.code == "rooms" and miss:
+        return _("{rooms} rooms ({wanted} wanted)").format(rooms=p["rooms"], wanted=p["wanted"])
+    texts = {
+        "city": lambda: escape(str(p.get("city", ""))),
+        "type": lambda: labels.choice(str(p.get("type"))),
+        "budget": lambda: _("within budget"),
+        "rooms": lambda: ngettext("{n} room", "{n} rooms", int(p["rooms"])).format(n=p["rooms"]),
+        "surface": lambda: f"{fmt.number(int(p['surface']))} m²",
+        "city_unknown": lambda: _("city not stated"),
+        "price_unknown": lambda: _("price not stated"),
+        "rooms_unknown": lambda: _("rooms not stated"),
+        "surface_unknown": lambda: _("surface not stated"),
+        "over_budget": lambda: _("{percent}% over budget").format(percent=p["percent"]),
+        "under_budget_min": lambda: _("{percent}% under their minimum budget").format(
+            percent=p["percent"]
+        ),
+        "surface_short": lambda: _("{percent}% smaller than wanted").format(percent=p["percent"]),
+    }
+    text = texts.get(point.code)
+    return text() if text is not None else point.code
+
+
+def _fit_lines(
+    score: int, reasons: list[MatchPoint], misses: list[MatchPoint], fmt: Formatter
+) -> str:
+    parts = [f"<b>{score}%</b>"]
+    if reasons:
+        parts.append("✓ " + ", ".join(match_point(r, fmt, miss=False) for r in reasons))
+    if misses:
+        parts.append("✗ " + ", ".join(match_point(m, fmt, miss=True) for m in misses))
+    return "   " + " · ".join(parts)
+
+
+def property_matches(result: PropertyMatches, fmt: Formatter) -> Reply:
+    who = link_text(result.contact)
+    if result.transaction is None:
+        return Reply(
+            _(
+                "{contact} is a {role}: I match listings for buyers, investors and tenants. "
+                "Change their role to find listings for them."
+            ).format(contact=who, role=labels.choice(result.role)),
+            [[open_button(result.contact)]],
+        )
+    if not result.items:
+        return Reply(
+            _("No available listing fits {contact}'s criteria.").format(contact=who),
+            [[open_button(result.contact)]],
+        )
+    lines = [
+        _("🔎 <b>Listings for {contact}</b> ({shown} of {total})").format(
+            contact=who, shown=len(result.items), total=result.total
+        )
+    ]
+    for match in result.items:
+        lines.append(property_line(match.property, fmt))
+        lines.append(_fit_lines(match.score, match.reasons, match.misses, fmt))
+    links = [RecordLink(ref=m.property.ref, label=m.property.title) for m in result.items]
+    return Reply("\n".join(lines), open_buttons(links[:10]))
+
+
+def contact_matches(result: ContactMatches, fmt: Formatter) -> Reply:
+    what = link_text(result.property)
+    if not result.items:
+        return Reply(
+            _("No buyer or tenant of the agency looks for a listing like {property}.").format(
+                property=what
+            ),
+            [[open_button(result.property)]],
+        )
+    lines = [
+        _("👥 <b>Clients for {property}</b> ({shown} of {total})").format(
+            property=what, shown=len(result.items), total=result.total
+        )
+    ]
+    for match in result.items:
+        lines.append(contact_line(match.contact, fmt))
+        lines.append(_fit_lines(match.score, match.reasons, match.misses, fmt))
+    links = [RecordLink(ref=m.contact.ref, label=m.contact.name) for m in result.items]
+    return Reply("\n".join(lines), open_buttons(links[:10]))
+
+
+def score_factor(code: str, params: dict[str, Any]) -> str:
+    texts = {
+        "no_activity": lambda: _("no activity logged"),
+        "last_activity": lambda: ngettext(
+            "last activity {n} day ago", "last activity {n} days ago", int(params["days"])
+        ).format(n=params["days"]),
+        "activities": lambda: ngettext(
+            "{n} activity in 90 days", "{n} activities in 90 days", int(params["count"])
+        ).format(n=params["count"]),
+        "no_open_deal": lambda: _("no open deal"),
+        "deal_stage": lambda: _("open deal at stage “{stage}”").format(
+            stage=labels.choice(str(params["stage"]))
+        ),
+        "responsive": lambda: ngettext(
+            "{n} visit or meeting in 60 days",
+            "{n} visits or meetings in 60 days",
+            int(params["count"]),
+        ).format(n=params["count"]),
+        "criteria": lambda: _(
+            "{filled} of {of} criteria known (budget, place, type, size, phone or email)"
+        ).format(filled=params["filled"], of=params["of"]),
+    }
+    text = texts.get(code)
+    return text() if text is not None else code
+
+
+def lead_score(result: LeadScore, fmt: Formatter) -> Reply:
+    lines = [
+        _("🔥 <b>{contact}</b> — lead score <b>{score}</b>/100").format(
+            contact=link_text(result.contact), score=result.score
+        )
+    ]
+    for factor in result.factors:
+        lines.append(f"+{factor.points} {score_factor(factor.code, factor.params)}")
+    lines.append("")
+    lines.append(_("<i>Advisory: a way to rank leads, not a decision.</i>"))
+    return Reply("\n".join(lines), [[open_button(result.contact)]])
+
+
+def lead_list(result: LeadList, fmt: Formatter) -> Reply:
+    if not result.items:
+        return Reply(
+            _("No active lead yet: log calls and visits, or open deals, to see them here.")
+        )
+    lines = [_("🔥 <b>Hottest leads</b>")]
+    for item in result.items:
+        best = max(item.factors, key=lambda f: f.points, default=None)
+        why = f" — {score_factor(best.code, best.params)}" if best and best.points else ""
+        lines.append(f"<b>{item.score}</b> · {link_text(item.contact)}{why}")
+    lines.append("")
+    lines.append(_("<i>Advisory: a way to rank leads, not a decision.</i>"))
+    return Reply("\n".join(lines), open_buttons([i.contact for i in result.items][:10]))
+
+
+TONES = ("standard", "warm", "premium", "concise")
+LANGUAGES = ("en", "fr")
+
+
+def tone_label(tone: str) -> str:
+    names = {
+        "standard": _("standard"),
+        "warm": _("warm"),
+        "premium": _("premium"),
+        "concise": _("concise"),
+    }
+    return names.get(tone, tone)
+
+
+def listing_description(result: ListingDescription, fmt: Formatter) -> Reply:
+    # The text comes after the first blank line and nothing follows it: the save button reads
+    # it back from this message (see handlers/descriptions.py).
+    author = _("✨ written by AI") if result.written_by == "ai" else _("from the template")
+    language = "English" if result.language == "en" else "Français"
+    about = " · ".join((tone_label(result.tone), language, author))
+    head = f"📝 <b>{link_text(result.property)}</b> — {about}"
+    ref = result.property.ref
+    tones = [
+        InlineKeyboardButton(
+            text=f"🔄 {tone_label(tone)}",
+            callback_data=Describe(ref=ref, tone=tone, lang=result.language).pack(),
+        )
+        for tone in TONES
+        if tone != result.tone
+    ]
+    other = "fr" if result.language == "en" else "en"
+    buttons = [
+        tones,
+        [
+            InlineKeyboardButton(
+                text="🔄 Français" if other == "fr" else "🔄 English",
+                callback_data=Describe(ref=ref, tone=result.tone, lang=other).pack(),
+            ),
+            InlineKeyboardButton(
+                text=_("💾 Save to the listing"), callback_data=SaveDescription(ref=ref).pack()
+            ),
+        ],
+        [open_button(result.property)],
+    ]
+    return Reply(f"{head}\n\n{escape(result.text)}", buttons)
+
+
 def edit_buttons(ref: str, fields: Sequence[str]) -> list[list[InlineKeyboardButton]]:
     buttons = [
         InlineKeyboardButton(
@@ -520,6 +733,11 @@ def edit_buttons(ref: str, fields: Sequence[str]) -> list[list[InlineKeyboardBut
 
 def render_result(result: Any, fmt: Formatter, *, created: bool = False) -> Reply:
     renderers: dict[type, Any] = {
+        PropertyMatches: property_matches,
+        ContactMatches: contact_matches,
+        LeadScore: lead_score,
+        LeadList: lead_list,
+        ListingDescription: listing_description,
         ContactCard: contact_card,
         PropertyCard: property_card,
         DealCard: deal_card,

@@ -13,13 +13,17 @@ from crm_core.views import (
     ActivityView,
     ContactCard,
     ContactList,
+    ContactMatches,
     ContactView,
     DealCard,
     DealList,
     DealView,
+    LeadScore,
+    ListingDescription,
     NoteView,
     PropertyCard,
     PropertyList,
+    PropertyMatches,
     PropertyView,
     RecordLink,
     ReminderView,
@@ -52,6 +56,11 @@ def _of_view(view: Any) -> list[Mention]:
         return _of_view(view.deal)
     if isinstance(view, ContactList | PropertyList | DealList):
         return [m for item in view.items[:LIST_ITEMS] for m in _of_view(item)]
+    # Matches, scores and listing texts are about one record: "her", "it" mean that one.
+    if isinstance(view, PropertyMatches | LeadScore):
+        return _links([view.contact])
+    if isinstance(view, ContactMatches | ListingDescription):
+        return _links([view.property])
     return []
 
 

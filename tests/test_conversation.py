@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from aiogram.types import Chat, Message, PhotoSize, Update
+from aiogram.types import Chat, Message, Update, Voice
 from sqlalchemy import func, select
 
 from crm_core.models import Contact, User
@@ -75,14 +75,15 @@ async def test_unknown_command_and_free_text(owner: ChatUser) -> None:
 
 
 async def test_non_text_message(harness: Harness, owner: ChatUser) -> None:
-    photo = Message(
+    voice = Message(
         message_id=harness.session.next_message_id(),
         date=int(time.time()),
         chat=owner.chat,
         from_user=owner.user,
-        photo=[PhotoSize(file_id="p1", file_unique_id="u1", width=10, height=10)],
+        voice=Voice(file_id="v1", file_unique_id="u1", duration=3),
     )
-    turn = await harness.feed(Update(update_id=9999, message=photo), owner.chat.id)
+    # (Photos and files are documents now: see test_documents.py.)
+    turn = await harness.feed(Update(update_id=9999, message=voice), owner.chat.id)
     assert "I can only read text messages" in turn.text
 
 

@@ -54,7 +54,7 @@ def test_translations_keep_placeholders_and_markup(locale: str) -> None:
             continue
         source = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        for text in strings:
+        for text in filter(None, strings):  # untranslated ones are the other test's concern
             if set(PLACEHOLDER.findall(text)) != set(PLACEHOLDER.findall(source[-1])):
                 wrong.append((source[0], text))
             if sorted(TAG.findall(text)) != sorted(TAG.findall(source[0])):

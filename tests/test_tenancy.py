@@ -163,6 +163,27 @@ NAMING: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 
+NAMING.update(
+    {
+        "attach_document": tuple(
+            (kind, "/attach_document {ref} name=plan.pdf sha256=" + "ab" * 32)
+            for kind in ("contact", "property", "deal")
+        ),
+        "list_documents": tuple(
+            (kind, "/list_documents {ref}") for kind in ("contact", "property", "deal")
+        ),
+    }
+)
+
+NAMING.update(
+    {
+        "match_properties": (("contact", "/match_properties {ref}"),),
+        "match_contacts": (("property", "/match_contacts {ref}"),),
+        "score_lead": (("contact", "/score_lead {ref}"),),
+        "write_description": (("property", "/write_description {ref} tone=warm language=fr"),),
+    }
+)
+
 # Lists and searches: Alice sees exactly what she saw before Rita had any record.
 LISTING: dict[str, tuple[str, ...]] = {
     "find_contacts": (
@@ -190,6 +211,12 @@ LISTING: dict[str, tuple[str, ...]] = {
         "/list_reminders overdue",
     ),
     "agenda": ("/today", "/agenda 2026-03-11"),
+    "list_leads": ("/leads", "/list_leads limit=50"),
+    # Alice's own records: matched among hers only.
+    "match_properties": ("/match_properties C1",),
+    "match_contacts": ("/match_contacts P1",),
+    # Rita's documents: tests/test_documents.py (this world has none).
+    "get_document": ("/get_document K1", "/docs"),
 }
 
 # Creations that name nothing of Rita's: per-agency numbering gives Alice her own next

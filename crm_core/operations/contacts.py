@@ -28,6 +28,7 @@ from crm_core.models import (
     Contact,
     ContactRole,
     Deal,
+    Document,
     Note,
     Property,
     Reminder,
@@ -232,7 +233,7 @@ async def delete_contact(ctx: OperationContext, args: DeleteContact) -> Deletion
     removed = await _dependents(ctx, contact)
     agency_id = ctx.actor.agency_id
     deal_ids = select(Deal.id).where(Deal.agency_id == agency_id, Deal.contact_id == contact.id)
-    for model in (Note, Activity, Reminder):
+    for model in (Note, Activity, Reminder, Document):  # documents' files stay on disk
         await ctx.session.execute(
             delete(model).where(
                 model.agency_id == agency_id,

@@ -6,6 +6,7 @@ from pydantic import Field
 from sqlalchemy import func, select
 
 from crm_core.context import OperationContext
+from crm_core.events import DealChanged
 from crm_core.fields import DealStageChoice, Money, OptionalReference, Reference, ShortText
 from crm_core.i18n import N_
 from crm_core.models import CLOSED_STAGES, Contact, Deal, DealStage, Property
@@ -98,6 +99,7 @@ async def show_deal(ctx: OperationContext, args: ShowDeal) -> DealCard:
 @operation("update_deal", UpdateDeal, writes=True)
 async def update_deal(ctx: OperationContext, args: UpdateDeal) -> DealView:
     deal = await resolve(ctx, Deal, args.deal, "deal")
+    old_stage, old_amount = deal.stage, deal.amount
     if args.stage and args.stage != deal.stage:
         deal.stage = args.stage
         deal.stage_changed_at = ctx.now
@@ -106,6 +108,17 @@ async def update_deal(ctx: OperationContext, args: UpdateDeal) -> DealView:
     if args.title:
         deal.title = args.title
     await ctx.session.flush()
+    if deal.stage != old_stage or deal.amount != old_amount:  # the assignee and owner hear of it
+        ctx.events.append(
+            DealChanged(
+                agency_id=deal.agency_id,
+                deal_id=deal.id,
+                actor_user_id=ctx.actor.user_id,
+                old_stage=old_stage if deal.stage != old_stage else None,
+                old_amount=old_amount,
+                amount_changed=deal.amount != old_amount,
+            )
+        )
     return await view_of(ctx, deal)
 
 

@@ -27,6 +27,7 @@ from crm_core.models import (
     Activity,
     Contact,
     Deal,
+    Document,
     Note,
     Property,
     PropertyStatus,
@@ -242,7 +243,7 @@ async def delete_property(ctx: OperationContext, args: DeleteProperty) -> Deleti
     prop = await resolve(ctx, Property, args.property, "property")
     removed = await _dependents(ctx, prop)
     agency_id = ctx.actor.agency_id
-    for model in (Note, Activity, Reminder):
+    for model in (Note, Activity, Reminder, Document):  # documents' files stay on disk
         await ctx.session.execute(
             delete(model).where(model.agency_id == agency_id, model.property_id == prop.id)
         )

@@ -132,7 +132,10 @@ async def list_reminders(ctx: OperationContext, args: ListReminders) -> Reminder
 @operation("complete_reminder", CompleteReminder, writes=True)
 async def complete_reminder(ctx: OperationContext, args: CompleteReminder) -> ReminderView:
     reminder = await _pending(ctx, args.reminder)
-    if reminder.recurrence:
+    if reminder.recurrence and reminder.fired_at is not None:
+        # Firing already moved it to its next occurrence: Done acknowledges the one sent.
+        reminder.fired_at = None
+    elif reminder.recurrence:
         reminder.due_at = next_occurrence(
             reminder.due_at, reminder.recurrence, ctx.actor.timezone, after=ctx.now
         )

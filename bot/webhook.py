@@ -1,0 +1,116 @@
+"""Webhook mode: Telegram posts updates to an aiohttp server (behind a TLS reverse proxy).
+
+Updates are handled before the request is answered (``handle_in_background=False``): Telegram
+gets its 200 only once an update's transaction is committed, so a worker that dies or is
+stopped mid-update leaves it unanswered and Telegram delivers it again. On SIGTERM the server
+stops accepting connections and waits for the requests in flight before the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import signal
+
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.settings import Settings
+from crm_core.db import Database
+
+log = logging.getLogger(__name__)
+
+# Telegram's rule for secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
+SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+SHUTDOWN_TIMEOUT_SECONDS = 60.0  # the longest an update may take (Claude rounds included)
+
+
+class WebhookConfigError(ValueError):
+    """Webhook mode cannot start as configured; the message says what to set."""
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The secret Telegram must send. Without one aiogram accepts any request: refuse."""
+    if settings.webhook_secret is None:
+        raise WebhookConfigError(
+            "webhook mode needs WEBHOOK_SECRET (1-256 characters of A-Z a-z 0-9 _ -): without "
+            "it anyone who finds the URL can post updates as any user"
+        )
+    secret = settings.webhook_secret.get_secret_value()
+    if not SECRET_PATTERN.fullmatch(secret):
+        raise WebhookConfigError("WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
+    if not settings.webhook_url:
+        raise WebhookConfigError("webhook mode needs WEBHOOK_URL (the public HTTPS URL)")
+    return secret
+
+
+async def _healthy(db: Database, storage: object) -> bool:
+    try:
+        async with db.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        if isinstance(storage, RedisStorage):
+            await storage.redis.ping()
+    except Exception:  # any failure means "take me out of the pool"
+        log.warning("health check failed", exc_info=True)
+        return False
+    return True
+
+
+def build_app(settings: Settings, dp: Dispatcher, bot: Bot, db: Database) -> web.Application:
+    """The aiohttp app: the webhook (401 without the secret) and GET /healthz."""
+    secret = webhook_secret(settings)
+    app = web.Application()
+    SimpleRequestHandler(dp, bot, handle_in_background=False, secret_token=secret).register(
+        app, path=settings.webhook_path
+    )
+    setup_application(app, dp, bot=bot)  # the Dispatcher's startup and shutdown hooks
+
+    async def healthz(_request: web.Request) -> web.Response:
+        if await _healthy(db, dp.storage):
+            return web.Response(text="ok")
+        return web.Response(status=503, text="unavailable")
+
+    app.router.add_get("/healthz", healthz)
+
+    async def set_webhook(_app: web.Application) -> None:
+        await bot.set_webhook(
+            settings.webhook_url or "",
+            secret_token=secret,
+            drop_pending_updates=False,
+            allowed_updates=dp.resolve_used_update_types(),
+        )
+
+    app.on_startup.append(set_webhook)
+    return app
+
+
+async def serve(app: web.Application, settings: Settings, stop: asyncio.Event) -> None:
+    """Serve until ``stop`` is set or SIGINT/SIGTERM arrives, then drain the requests."""
+    runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS)
+    await runner.setup()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on this platform
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+        await site.start()
+        log.info(
+            "webhook listening on %s:%s%s",
+            settings.webhook_host,
+            settings.webhook_port,
+            settings.webhook_path,
+        )
+        await stop.wait()
+    finally:
+        for sig in signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+        # Closes the listening socket, waits for handlers in flight, then runs on_shutdown.
+        await runner.cleanup()
