@@ -1,6 +1,6 @@
 """The Notifier with aiogram: renders notices in the recipient's language and sends them,
 paced under Telegram's limits, turning Bot API faults into delivery outcomes; and the
-middleware that hands an update's committed deal changes to it."""
+middleware that hands an update's committed changes (deals, listings) to it."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from crm_core.db import Database
-from crm_core.notices import DealChangeNotice, DigestNotice, ReminderNotice
+from crm_core.notices import DealChangeNotice, DigestNotice, ListingMatchNotice, ReminderNotice
 from crm_core.service import CrmService
 from crm_core.views import RecordLink
 from handlers import labels
@@ -32,9 +32,11 @@ from handlers.render import (
     Reply,
     deal_line,
     link_text,
+    match_point,
     op_button,
     open_button,
     open_buttons,
+    property_line,
     reminder_line,
     split_text,
 )
@@ -123,6 +125,34 @@ def deal_change_message(notice: DealChangeNotice) -> Reply:
     return Reply("\n".join(lines), [[open_button(link)]])
 
 
+def listing_match_message(notice: ListingMatchNotice) -> Reply:
+    fmt = Formatter(notice.recipient.actor)
+    prop = notice.property
+    link = RecordLink(ref=prop.ref, label=prop.title)
+    name = f"<b>{link_text(link)}</b>"
+    if notice.kind == "price_drop":
+        head = _("📉 Price drop on {property}: {old} → {new}. It fits your clients:").format(
+            property=name, old=fmt.money(notice.old_price), new=fmt.money(prop.price)
+        )
+    elif notice.kind == "available":
+        head = _("🏠 {property} is available again and fits your clients:").format(property=name)
+    else:
+        head = _("🏠 New listing {property} fits your clients:").format(property=name)
+    lines = [head, property_line(prop, fmt)]
+    for match in notice.matches:
+        misses = ", ".join(match_point(p, fmt, miss=True) for p in match.misses)
+        lines.append(
+            f"• <b>{match.contact.ref}</b> {escape(match.contact.name)} — {match.score}/100"
+            + (f" ({misses})" if misses else "")
+        )
+    clients = [RecordLink(ref=m.contact.ref, label=m.contact.name) for m in notice.matches]
+    buttons = [
+        [open_button(link), op_button(_("👥 Matching clients"), "match_contacts", prop.ref)],
+        *open_buttons(clients),
+    ]
+    return Reply("\n".join(lines), buttons)
+
+
 class AiogramNotifier:
     def __init__(self, bot: Bot, i18n: I18n, limiter: RateLimiter | None = None) -> None:
         self.bot = bot
@@ -142,6 +172,11 @@ class AiogramNotifier:
     async def send_deal_change(self, notice: DealChangeNotice) -> Outcome:
         with self.i18n.context(), self.i18n.use_locale(notice.recipient.locale):
             reply = deal_change_message(notice)
+        return await self.send(notice.recipient.telegram_id, reply)
+
+    async def send_listing_match(self, notice: ListingMatchNotice) -> Outcome:
+        with self.i18n.context(), self.i18n.use_locale(notice.recipient.locale):
+            reply = listing_match_message(notice)
         return await self.send(notice.recipient.telegram_id, reply)
 
     async def send(self, chat_id: int, reply: Reply) -> Outcome:
@@ -177,7 +212,8 @@ class AiogramNotifier:
 
 class DealEventsMiddleware(BaseMiddleware):
     """After an update's handler, tell others what its committed operations changed (a deal's
-    stage or amount). Registered inside the member middleware, so the CRM service is known."""
+    stage or amount, a listing that fits clients). Registered inside the member middleware, so
+    the CRM service is known."""
 
     def __init__(
         self,

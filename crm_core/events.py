@@ -18,4 +18,16 @@ class DealChanged:
     amount_changed: bool = False
 
 
-DomainEvent = DealChanged
+@dataclass(frozen=True)
+class ListingChanged:
+    """A listing became worth a look for the agency's clients: new, back on the market, or
+    cheaper than before."""
+
+    agency_id: int
+    property_id: int
+    actor_user_id: int
+    kind: str  # "new", "available" (back on the market) or "price_drop"
+    old_price: int | None = None
+
+
+DomainEvent = DealChanged | ListingChanged

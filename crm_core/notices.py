@@ -8,7 +8,14 @@ from datetime import date
 
 from crm_core.context import Actor
 from crm_core.models import Role, User
-from crm_core.views import Agenda, ContactView, DealView, PropertyView, ReminderView
+from crm_core.views import (
+    Agenda,
+    ContactMatch,
+    ContactView,
+    DealView,
+    PropertyView,
+    ReminderView,
+)
 
 
 @dataclass(frozen=True)
@@ -84,3 +91,15 @@ class DealChangeNotice:
     old_stage: str | None = None  # set when the stage changed
     old_amount: int | None = None
     amount_changed: bool = False
+
+
+@dataclass(frozen=True)
+class ListingMatchNotice:
+    """A listing that is new, back on the market or cheaper fits some of the recipient's
+    clients (the contacts they created or whose open deals they handle)."""
+
+    recipient: Recipient
+    property: PropertyView
+    matches: list[ContactMatch]
+    kind: str  # "new", "available" or "price_drop"
+    old_price: int | None = None

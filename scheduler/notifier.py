@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from crm_core.notices import DealChangeNotice, DigestNotice, ReminderNotice
+from crm_core.notices import DealChangeNotice, DigestNotice, ListingMatchNotice, ReminderNotice
 
 
 class Delivery(StrEnum):
@@ -44,3 +44,5 @@ class Notifier(Protocol):
     async def send_digest(self, notice: DigestNotice) -> Outcome: ...
 
     async def send_deal_change(self, notice: DealChangeNotice) -> Outcome: ...
+
+    async def send_listing_match(self, notice: ListingMatchNotice) -> Outcome: ...

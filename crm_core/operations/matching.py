@@ -210,19 +210,20 @@ async def fitting_contacts(
     return [(contacts[cid], f) for cid, f in best], len(fits)
 
 
+def contact_match(contact: Contact, fit: matching.Fit) -> ContactMatch:
+    return ContactMatch(
+        contact=contact_view(contact),
+        score=fit.score,
+        reasons=_points(fit.reasons),
+        misses=_points(fit.misses),
+    )
+
+
 @operation("match_contacts", MatchContacts, writes=False)
 async def match_contacts(ctx: OperationContext, args: MatchContacts) -> ContactMatches:
     prop = await resolve(ctx, Property, args.property, "property")
     best, total = await fitting_contacts(ctx, prop, args.limit)
-    items = [
-        ContactMatch(
-            contact=contact_view(contact),
-            score=f.score,
-            reasons=_points(f.reasons),
-            misses=_points(f.misses),
-        )
-        for contact, f in best
-    ]
+    items = [contact_match(contact, f) for contact, f in best]
     return ContactMatches(
         property=RecordLink(ref=prop.ref, label=prop.title),
         transaction=prop.transaction,

@@ -7,6 +7,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from crm_core import values
 from crm_core.context import OperationContext
+from crm_core.events import ListingChanged
 from crm_core.fields import (
     City,
     Count,
@@ -156,6 +157,7 @@ async def add_property(ctx: OperationContext, args: AddProperty) -> PropertyView
     prop.title = args.title or _default_title(prop)
     _refresh_key(prop)
     await ctx.session.flush()
+    ctx.events.append(ListingChanged(prop.agency_id, prop.id, ctx.actor.user_id, "new"))
     return await view_of(ctx, prop)
 
 
@@ -210,10 +212,26 @@ async def update_property(ctx: OperationContext, args: UpdateProperty) -> Proper
         for n in (*PROPERTY_FIELDS, "status")
         if n not in ("title", "property_type", "transaction", "status") or getattr(args, n)
     ]
+    old_price, old_status = prop.price, prop.status
     apply_fields(prop, args, names)
     _refresh_key(prop)
     await ctx.session.flush()
+    if (change := _listing_change(old_price, old_status, prop)) is not None:
+        ctx.events.append(
+            ListingChanged(prop.agency_id, prop.id, ctx.actor.user_id, change, old_price)
+        )
     return await view_of(ctx, prop)
+
+
+def _listing_change(old_price: int | None, old_status: str, prop: Property) -> str | None:
+    """What makes clients worth telling: back on the market, or a lower price."""
+    if prop.status != PropertyStatus.AVAILABLE:
+        return None
+    if old_status != PropertyStatus.AVAILABLE:
+        return "available"
+    if old_price is not None and prop.price is not None and prop.price < old_price:
+        return "price_drop"
+    return None
 
 
 async def _dependents(ctx: OperationContext, prop: Property) -> dict[str, int]:
