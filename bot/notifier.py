@@ -48,8 +48,9 @@ log = logging.getLogger(__name__)
 
 
 def phone_link(e164: str) -> str:
-    """A tap-to-call link: the number is dialled as stored (E.164), shown in groups."""
-    return f'<a href="tel:{escape(e164)}">{Formatter.phone(e164)}</a>'
+    """The number in international groups. Telegram's HTML links take http(s) and tg:// only;
+    its apps make a number written like this tap-to-call by themselves."""
+    return Formatter.phone(e164)'
 
 
 def reminder_message(notice: ReminderNotice) -> Reply:
