@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 def phone_link(e164: str) -> str:
     """The number in international groups. Telegram's HTML links take http(s) and tg:// only;
     its apps make a number written like this tap-to-call by themselves."""
-    return Formatter.phone(e164)'
+    return Formatter.phone(e164)
 
 
 def reminder_message(notice: ReminderNotice) -> Reply:
