@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 # The PostgreSQL leg of the suite; unreachable -> those tests skip, SQLite ones still run.
 TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 export TEST_DATABASE_URL
+# The Redis leg (FSM storage, several workers): database 15, keys under per-test prefixes.
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+export TEST_REDIS_URL
 
 .PHONY: run test lint format i18n eval-nlu bench clean
 

@@ -4,6 +4,8 @@ Updates are handled before the request is answered (``handle_in_background=False
 gets its 200 only once an update's transaction is committed, so a worker that dies or is
 stopped mid-update leaves it unanswered and Telegram delivers it again. On SIGTERM the server
 stops accepting connections and waits for the requests in flight before the process exits.
+(We drain them ourselves: aiohttp runs ``on_shutdown``, where aiogram closes the Bot session
+and the FSM storage, before it waits for the handlers still running.)
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from sqlalchemy import text
 
 from bot.settings import Settings
@@ -28,6 +31,29 @@ log = logging.getLogger(__name__)
 # Telegram's rule for secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 SHUTDOWN_TIMEOUT_SECONDS = 60.0  # the longest an update may take (Claude rounds included)
+
+
+class InFlight:
+    """Counts the requests being handled, so that a stop can wait for them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        self.count += 1
+        self.idle.clear()
+        try:
+            return await handler(request)
+        finally:
+            self.count -= 1
+            if self.count == 0:
+                self.idle.set()
+
+
+IN_FLIGHT = web.AppKey("in_flight", InFlight)
 
 
 class WebhookConfigError(ValueError):
@@ -64,7 +90,9 @@ async def _healthy(db: Database, storage: object) -> bool:
 def build_app(settings: Settings, dp: Dispatcher, bot: Bot, db: Database) -> web.Application:
     """The aiohttp app: the webhook (401 without the secret) and GET /healthz."""
     secret = webhook_secret(settings)
-    app = web.Application()
+    in_flight = InFlight()
+    app = web.Application(middlewares=[in_flight.middleware])
+    app[IN_FLIGHT] = in_flight
     SimpleRequestHandler(dp, bot, handle_in_background=False, secret_token=secret).register(
         app, path=settings.webhook_path
     )
@@ -112,5 +140,8 @@ async def serve(app: web.Application, settings: Settings, stop: asyncio.Event) -
         for sig in signals:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
-        # Closes the listening socket, waits for handlers in flight, then runs on_shutdown.
+        for site in list(runner.sites):  # no new connections; requests in flight go on
+            await site.stop()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(app[IN_FLIGHT].idle.wait(), SHUTDOWN_TIMEOUT_SECONDS)
         await runner.cleanup()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from crm_core.tenancy import AgencyScopedSession
 
 _APPLIED = "_rls_scope"  # session.info: the scope the current transaction's settings carry
+_STALE = ("?", "?")  # matches no scope: re-apply before the next statement
 _SET_SCOPE = text(
     "SELECT set_config('app.agency_id', :agency_id, true),"
     " set_config('app.all_agencies', :all_agencies, true)"
@@ -29,13 +30,10 @@ _SET_SCOPE = text(
 
 
 def _scope(session: Session) -> tuple[str, str]:
-    """('' agency = none: the policies compare NULL and match no row.)"""
+    """The settings for this session: no agency is '' (the policies read it as NULL: no row)."""
     agency_id = session.info.get("agency_id")
     every = "on" if session.info.get("all_agencies") else "off"
     return ("" if agency_id is None else str(int(agency_id)), every)
-
-
-_STALE = ("?", "?")  # matches no scope: re-apply before the next statement
 
 
 def _apply(session: Session, connection: Connection) -> None:

@@ -21,6 +21,10 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Tenant tables FORCE row-level security (0006): a migration that touches their
+            # rows must see every agency's. Transaction-local, so it never leaks into the pool.
+            connection.exec_driver_sql("SELECT set_config('app.all_agencies', 'on', true)")
         context.run_migrations()
 
 

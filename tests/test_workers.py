@@ -5,7 +5,8 @@ against a local Bot API server that records which process made each call.
 Updates are posted to the workers alternately, as Telegram would (with the secret header):
 each is handled once, by the worker it was posted to; an onboarding started on worker 1
 finishes on worker 2 (its state lives in Redis); a reminder due in a few seconds is sent once,
-by the scheduler.
+by the scheduler. The processes connect as a non-superuser role, so the row-level security
+policies apply to every query they make, as in production.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ SECRET = "s3cret-For-tests_only"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Estate CRM", "username": "crm_test_bot"}
 USER = {"id": 4242, "is_bot": False, "first_name": "Alice", "language_code": "en"}
 CHAT = {"id": 4242, "type": "private", "first_name": "Alice"}
-DEADLINE_SECONDS = 50  # the whole test, start-up included
+DEADLINE_SECONDS = 55  # the whole scenario, start-up included (about 12 s when idle)
 
 
 @dataclass
@@ -107,21 +108,40 @@ async def _admin(url: str, statement: str) -> None:
 
 @pytest.fixture
 async def database() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database of this test's own, migrated once before any worker runs."""
+    """A fresh PostgreSQL database of this test's own, migrated once (as the owner) before any
+    worker runs. The processes connect as a plain role, so row-level security applies to them
+    as it should in production; if that role cannot log in here, as the suite's own user."""
     if not POSTGRES_URL.startswith("postgresql"):
         pytest.skip("TEST_DATABASE_URL does not name a PostgreSQL database")
     name = f"{make_url(POSTGRES_URL).database}_workers_{os.getpid()}"
+    role = f"crm_app_{os.getpid()}"
     try:
         await _admin(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}"')
         await _admin(POSTGRES_URL, f'CREATE DATABASE "{name}"')
     except (OSError, Exception) as error:  # unreachable, or no CREATEDB right
         pytest.skip(f"cannot create a PostgreSQL database: {error}")
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    db = Database(url)
+    owner_url = make_url(POSTGRES_URL).set(database=name)
+    db = Database(owner_url.render_as_string(hide_password=False))
     await schema.upgrade(db)  # once, here: workers starting together would race on it
     await db.dispose()
+    url = owner_url.render_as_string(hide_password=False)
+    with contextlib.suppress(Exception):  # no CREATEROLE right, or no trust for a new role
+        owner = owner_url.render_as_string(hide_password=False)
+        await _admin(owner, f"DROP ROLE IF EXISTS {role}")
+        await _admin(owner, f"CREATE ROLE {role} LOGIN")
+        for grant in (
+            f"GRANT USAGE ON SCHEMA public TO {role}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        ):
+            await _admin(owner, grant)
+        app_url = owner_url.set(username=role, password=None)
+        await _admin(app_url.render_as_string(hide_password=False), "SELECT 1")
+        url = app_url.render_as_string(hide_password=False)
     yield url
     await _admin(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with contextlib.suppress(Exception):
+        await _admin(POSTGRES_URL, f"DROP ROLE IF EXISTS {role}")
 
 
 @pytest.fixture
@@ -273,7 +293,7 @@ def replies(calls: list[Call]) -> list[Call]:
 
 
 async def wait_healthy(http: aiohttp.ClientSession, port: int, procs: Processes) -> None:
-    for _ in range(200):
+    for _ in range(350):  # start-up imports take seconds, more on a busy CI machine
         with contextlib.suppress(aiohttp.ClientError):
             async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
                 if response.status == 200:
@@ -285,8 +305,8 @@ async def wait_healthy(http: aiohttp.ClientSession, port: int, procs: Processes)
 
 
 async def test_two_webhook_workers_and_one_scheduler(
+    redis_prefix: str,  # first: no database is created when Redis is away
     database: str,
-    redis_prefix: str,
     telegram: tuple[FakeTelegram, str],
     processes: Processes,
     tmp_path: Path,
@@ -351,6 +371,10 @@ async def test_two_webhook_workers_and_one_scheduler(
                 turn = replies(await feed.text(worker, "/today"))
                 assert [c.process for c in turn] == [f"w{worker}"], turn
 
+            # The daily digest (due at once after 08:00) would list the reminder too.
+            turn = replies(await feed.text(2, "/digest off"))
+            assert [c.process for c in turn] == ["w2"], turn
+
             # A reminder due in a few seconds: sent once, by the scheduler.
             due = (datetime.now(UTC) + timedelta(seconds=3)).isoformat(timespec="seconds")
             turn = replies(await feed.text(1, f"/add_reminder due_at={due} text=Call the notary"))
@@ -375,3 +399,6 @@ async def test_two_webhook_workers_and_one_scheduler(
     except BaseException:
         print(processes.report())
         raise
+    processes.stop()  # SIGTERM: each process drains and exits cleanly
+    codes = {name: proc.returncode for name, proc in processes.procs.items()}
+    assert codes == {"w1": 0, "w2": 0, "sched": 0}, processes.report()
