@@ -61,7 +61,9 @@ def menu_commands() -> list[BotCommand]:
         BotCommand(command="new", description=_("Add a contact, property or deal")),
         BotCommand(command="team", description=_("Your team")),
         BotCommand(command="invite", description=_("Invite an agent")),
+        BotCommand(command="docs", description=_("Documents of a record")),
         BotCommand(command="language", description=_("Change language")),
+        BotCommand(command="privacy", description=_("Your data and your rights")),
         BotCommand(command="help", description=_("What I can do")),
     ]
 

@@ -10,6 +10,7 @@ import sys
 from datetime import timedelta
 
 from aiogram import Bot
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
 
 from bot import webhook
 from bot.console import run_console
@@ -18,8 +19,11 @@ from bot.i18n import create_i18n
 from bot.local_session import LocalBotSession
 from bot.notifier import AiogramNotifier
 from bot.settings import Settings
+from bot.storage import create_storage
 from crm_core import schema
 from crm_core.db import Database
+from crm_core.erasure import ForgetChat
+from handlers.files import file_store
 from scheduler.delivery import DeliveryPolicy
 from scheduler.service import ReminderScheduler, SchedulerConfig
 
@@ -45,9 +49,29 @@ def scheduler_config(settings: Settings) -> SchedulerConfig:
 
 
 def create_scheduler(
-    settings: Settings, db: Database, notifier: AiogramNotifier
+    settings: Settings, db: Database, notifier: AiogramNotifier, storage: BaseStorage
 ) -> ReminderScheduler:
-    return ReminderScheduler(db, notifier, config=scheduler_config(settings))
+    return ReminderScheduler(
+        db,
+        notifier,
+        config=scheduler_config(settings),
+        files=file_store(settings),  # the privacy purge deletes a closed agency's files
+        forget_chat=chat_forgetter(notifier.bot, storage),
+    )
+
+
+def chat_forgetter(bot: Bot, storage: BaseStorage) -> ForgetChat:
+    """Erase a purged person's conversation state (forms, confirmations, recent records)."""
+
+    async def forget(telegram_id: int) -> None:
+        for destiny in ("default", "pending", "recent"):
+            key = StorageKey(
+                bot_id=bot.id, chat_id=telegram_id, user_id=telegram_id, destiny=destiny
+            )
+            await storage.set_state(key, None)
+            await storage.set_data(key, {})
+
+    return forget
 
 
 def create_notifier(settings: Settings, bot: Bot) -> AiogramNotifier:
@@ -60,7 +84,9 @@ async def run_polling(settings: Settings) -> None:
     bot = create_bot(settings)
     notifier = create_notifier(settings, bot)
     dp = create_dispatcher(settings, db, notifier=notifier)
-    scheduler = create_scheduler(settings, db, notifier) if settings.scheduler_enabled else None
+    scheduler = (
+        create_scheduler(settings, db, notifier, dp.storage) if settings.scheduler_enabled else None
+    )
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         if scheduler is not None:
@@ -81,7 +107,9 @@ async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> 
     bot = create_bot(settings)
     notifier = create_notifier(settings, bot)
     dp = create_dispatcher(settings, db, notifier=notifier)
-    scheduler = create_scheduler(settings, db, notifier) if settings.scheduler_enabled else None
+    scheduler = (
+        create_scheduler(settings, db, notifier, dp.storage) if settings.scheduler_enabled else None
+    )
     try:
         if scheduler is not None:
             scheduler.start()
@@ -100,7 +128,9 @@ async def run_console_chat(settings: Settings) -> None:
     bot = create_bot(settings, session=session)
     notifier = create_notifier(settings, bot)
     dp = create_dispatcher(settings, db, notifier=notifier)
-    scheduler = create_scheduler(settings, db, notifier) if settings.scheduler_enabled else None
+    scheduler = (
+        create_scheduler(settings, db, notifier, dp.storage) if settings.scheduler_enabled else None
+    )
     try:
         if scheduler is not None:  # fired reminders print in the chat like any message
             scheduler.start()
@@ -116,7 +146,9 @@ async def run_scheduler(settings: Settings, stop: asyncio.Event | None = None) -
     with SCHEDULER_ENABLED=false, or not: claims keep deliveries single)."""
     db = await open_database(settings)
     bot = create_bot(settings)
-    scheduler = create_scheduler(settings, db, create_notifier(settings, bot))
+    scheduler = create_scheduler(
+        settings, db, create_notifier(settings, bot), create_storage(settings)
+    )
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM)

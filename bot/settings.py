@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     privacy_policy_version: str = "2026-11"
     privacy_policy_url: str = "https://example.com/privacy"
     privacy_contact: str = "privacy@example.com"
+    # /delete takes effect after this many days (the policy promises erasure within 30).
+    account_deletion_grace_days: int = Field(14, ge=0, le=30)
     confirmation_ttl_seconds: int = Field(600, ge=30)
     # Claude NLU: without a key the offline parser serves every message.
     anthropic_api_key: SecretStr | None = None

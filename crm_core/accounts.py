@@ -272,3 +272,21 @@ async def set_language(session: AsyncSession, user: User, locale: str) -> None:
     user.locale = locale
     session.add(user)
     await session.commit()
+
+
+async def transfer_ownership(session: AsyncSession, actor: Actor, user_id: int) -> User:
+    """The owner hands the agency to one of its agents and becomes an agent (so they may then
+    delete their account without closing the agency)."""
+    if not actor.is_owner:
+        raise Forbidden("transfer_ownership")
+    successor = await session.scalar(
+        select(User).where(
+            User.id == user_id, User.agency_id == actor.agency_id, User.role == Role.AGENT
+        )
+    )
+    if successor is None:
+        raise NotFound("agent", str(user_id))
+    await session.execute(update(User).where(User.id == actor.user_id).values(role=Role.AGENT))
+    successor.role = Role.OWNER
+    await session.commit()
+    return successor

@@ -175,6 +175,12 @@ class User(Base):
     digest_time: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
     # The user's local day of the last digest: claimed atomically, so one digest a day at most.
     last_digest_on: Mapped[date | None] = mapped_column(Date)
+    # The right to object: no usage analytics about this person.
+    analytics_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Marketing is opt-in only: off until the person switches it on, withdrawable.
+    marketing_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Account erasure requested: the purge job removes the personal data at this time.
+    deletion_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Invite(Base):
@@ -193,6 +199,39 @@ class Invite(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_invites_agency_id", "agency_id"),)
+
+
+class PrivacyKind(StrEnum):
+    ACCESS = "access"
+    EXPORT = "export"
+    ERASURE = "erasure"
+    RECTIFICATION = "rectification"
+    RESTRICTION = "restriction"
+    OBJECTION = "objection"
+    MARKETING = "marketing"
+    CLIENT_EXPORT = "client_export"
+    CLIENT_ERASURE = "client_erasure"
+
+
+class PrivacyRequest(Base):
+    """A data-protection request, logged with its legal due date (one month). ``details``
+    never holds personal data: a field name, a short ref, "on"/"off"."""
+
+    __tablename__ = "privacy_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # SET NULL / CASCADE: the log follows the account's anonymisation and the agency's closing.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    agency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    details: Mapped[str | None] = mapped_column(String(200))
 
 
 class RecordCounter(Base):

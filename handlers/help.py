@@ -41,6 +41,7 @@ def commands_text(owner: bool) -> str:
         "",
         _("<b>Account</b>"),
         _("/language — English or French"),
+        _("/privacy — your data and your rights"),
     ]
     if owner:
         lines += [_("/invite — invite an agent"), _("/team — your team")]

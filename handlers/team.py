@@ -119,6 +119,15 @@ def build_team_router() -> Router:
                         )
                     ]
                 )
+                buttons.append(
+                    [
+                        _button(
+                            _("Make {name} owner").format(name=person.name[:30]),
+                            "make_owner",
+                            str(person.id),
+                        )
+                    ]
+                )
         await send(message, Reply("\n".join(lines), buttons))
 
     @router.callback_query(Menu.filter(F.name == "remove"))
@@ -140,6 +149,41 @@ def build_team_router() -> Router:
                     ],
                 ),
             )
+
+    @router.callback_query(Menu.filter(F.name == "make_owner"))
+    async def ask_make_owner(query: CallbackQuery, callback_data: Menu) -> None:
+        await query.answer()
+        if isinstance(query.message, Message) and callback_data.value.isdigit():
+            await send(
+                query.message,
+                Reply(
+                    _("Hand the agency over to this agent? You will become an agent."),
+                    [
+                        [
+                            _button(_("Yes, make owner"), "owner_yes", callback_data.value),
+                            _button(_("No"), "remove_no"),
+                        ]
+                    ],
+                ),
+            )
+
+    @router.callback_query(Menu.filter(F.name == "owner_yes"))
+    async def make_owner(
+        query: CallbackQuery, callback_data: Menu, member: Member, db_session: AsyncSession
+    ) -> None:
+        await query.answer()
+        if not isinstance(query.message, Message) or not callback_data.value.isdigit():
+            return
+        try:
+            successor = await accounts.transfer_ownership(
+                db_session, member.actor, int(callback_data.value)
+            )
+        except CrmError as error:
+            await send(query.message, await error_reply(error))
+            return
+        await query.message.answer(
+            _("{name} now owns the agency; you are an agent.").format(name=escape(successor.name))
+        )
 
     @router.callback_query(Menu.filter(F.name == "remove_no"))
     async def keep(query: CallbackQuery) -> None:

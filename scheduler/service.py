@@ -13,9 +13,12 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from crm_core.db import Database
+from crm_core.erasure import ForgetChat
+from crm_core.storage import FileStore
 from scheduler.delivery import DeliveryPolicy, ReminderDelivery, upcoming_due_times, utc_now
 from scheduler.digests import send_digests
 from scheduler.notifier import Notifier
+from scheduler.privacy import purge_privacy
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +39,14 @@ class ReminderScheduler:
         *,
         config: SchedulerConfig | None = None,
         clock: Callable[[], datetime] = utc_now,
+        files: FileStore | None = None,
+        forget_chat: ForgetChat | None = None,
     ) -> None:
         self.db = db
+        # For the privacy purge: a closed agency's stored files, and a purged person's FSM
+        # context (run modes that have them pass them; without them those two stay behind).
+        self.files = files
+        self.forget_chat = forget_chat
         self.notifier = notifier
         self.config = config or SchedulerConfig()
         self.clock = clock
@@ -58,6 +67,9 @@ class ReminderScheduler:
         )
         self.scheduler.add_job(
             self.digests, "cron", second=0, id="digests", max_instances=1, coalesce=True
+        )
+        self.scheduler.add_job(
+            self.privacy_purge, "cron", hour=3, id="privacy-purge", max_instances=1, coalesce=True
         )
         self.scheduler.start()
 
@@ -93,6 +105,14 @@ class ReminderScheduler:
             await self.delivery.run_once()
         except Exception:
             log.exception("reminder delivery failed")
+
+    async def privacy_purge(self) -> None:
+        try:
+            await purge_privacy(
+                self.db, self.clock(), files=self.files, forget_chat=self.forget_chat
+            )
+        except Exception:
+            log.exception("privacy purge failed")
 
     async def digests(self) -> int:
         try:
