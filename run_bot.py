@@ -1,4 +1,5 @@
-"""Entry point: ``python run_bot.py [console|polling|webhook|scheduler] [--no-scheduler]``.
+"""Entry point: ``python run_bot.py [console|polling|webhook|scheduler] [--no-scheduler]``,
+``python run_bot.py backup`` and ``python run_bot.py restore <backup file> <new file>``.
 
 Without a mode, the bot serves a webhook when WEBHOOK_URL is set, polls Telegram when only
 BOT_TOKEN is, and opens the console chat otherwise, so a fresh checkout runs with no
@@ -12,8 +13,11 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from bot.settings import Settings
+
+MODES = ["console", "polling", "webhook", "scheduler", "backup", "restore"]
 
 
 def default_mode(settings: Settings) -> str:
@@ -24,7 +28,8 @@ def default_mode(settings: Settings) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("mode", nargs="?", choices=["console", "polling", "webhook", "scheduler"])
+    parser.add_argument("mode", nargs="?", choices=MODES)
+    parser.add_argument("files", nargs="*", type=Path, help="restore: <backup file> <new file>")
     parser.add_argument(
         "--no-scheduler",
         action="store_true",
@@ -35,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_scheduler:
         settings = settings.model_copy(update={"scheduler_enabled": False})
     mode = args.mode or default_mode(settings)
+    if mode in ("backup", "restore"):
+        return backup_command(mode, args.files, settings)
+    if args.files:
+        parser.error(f"{mode} takes no file arguments")
     log_format = "%(asctime)s %(levelname)s %(name)s: %(message)s"
     if mode == "console":  # the terminal is the chat: logs go to a file
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -65,6 +74,33 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(run_modes.run_scheduler(settings))
     else:
         asyncio.run(run_modes.run_console_chat(settings))
+    return 0
+
+
+def backup_command(mode: str, files: list[Path], settings: Settings) -> int:
+    """Operator commands: plain output, no bot token needed."""
+    from bot import run_modes
+    from crm_core.backups import BackupError
+    from crm_core.storage import EncryptionKeyError, StorageError
+
+    logging.basicConfig(level=settings.log_level)
+    try:
+        if mode == "backup":
+            if files:
+                print("backup takes no arguments", file=sys.stderr)
+                return 2
+            print(asyncio.run(run_modes.run_backup(settings)))
+            return 0
+        if len(files) != 2:
+            print("usage: python run_bot.py restore <backup file> <new file>", file=sys.stderr)
+            return 2
+        restored = run_modes.run_restore(settings, files[0], files[1])
+    except (BackupError, StorageError, EncryptionKeyError, OSError) as error:
+        print(f"{mode} failed: {error}", file=sys.stderr)
+        return 1
+    print(f"restored into {restored.path}")
+    if restored.next_step:
+        print(f"load it into an empty database: {restored.next_step}")
     return 0
 
 

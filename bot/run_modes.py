@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import signal
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from aiogram import Bot
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
@@ -21,11 +23,13 @@ from bot.notifier import AiogramNotifier
 from bot.settings import Settings
 from bot.storage import create_storage
 from crm_core import schema
+from crm_core.backups import Restored, backup_and_prune, restore_backup
 from crm_core.db import Database
 from crm_core.erasure import ForgetChat
+from crm_core.storage import KEY_FILE, load_key
 from handlers.files import file_store
 from scheduler.delivery import DeliveryPolicy
-from scheduler.service import ReminderScheduler, SchedulerConfig
+from scheduler.service import BackupJob, ReminderScheduler, SchedulerConfig
 
 
 async def open_database(settings: Settings) -> Database:
@@ -57,7 +61,49 @@ def create_scheduler(
         config=scheduler_config(settings),
         files=file_store(settings),  # the privacy purge deletes a closed agency's files
         forget_chat=chat_forgetter(notifier.bot, storage),
+        backup=backup_job(settings, db),
     )
+
+
+def encryption_key(settings: Settings) -> bytes:
+    """The documents' key, which backups share (generated on first use, like documents')."""
+    key = settings.data_encryption_key
+    return load_key(settings.data_dir, key.get_secret_value() if key else None)
+
+
+async def make_backup(settings: Settings, db: Database, now: datetime) -> Path:
+    return await backup_and_prune(
+        db,
+        data_dir=settings.data_dir,
+        key=encryption_key(settings),
+        now=now,
+        keep_days=settings.backup_keep_days,
+    )
+
+
+def backup_job(settings: Settings, db: Database) -> BackupJob | None:
+    if not settings.backup_enabled:
+        return None
+    return functools.partial(make_backup, settings, db)
+
+
+async def run_backup(settings: Settings) -> Path:
+    """``run_bot.py backup``: one backup now, then prune. The schema is left as it is."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url, pool_size=1)
+    try:
+        return await make_backup(settings, db, datetime.now(UTC))
+    finally:
+        await db.dispose()
+
+
+def run_restore(settings: Settings, backup: Path, target: Path) -> Restored:
+    """``run_bot.py restore``: never generates a key (a new one could not decrypt anything)."""
+    if not settings.data_encryption_key and not (settings.data_dir / KEY_FILE).exists():
+        raise FileNotFoundError(
+            f"no key: set DATA_ENCRYPTION_KEY or put the key file at {settings.data_dir / KEY_FILE}"
+        )
+    return restore_backup(backup, target, encryption_key(settings))
 
 
 def chat_forgetter(bot: Bot, storage: BaseStorage) -> ForgetChat:

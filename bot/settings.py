@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     privacy_contact: str = "privacy@example.com"
     # /delete takes effect after this many days (the policy promises erasure within 30).
     account_deletion_grace_days: int = Field(14, ge=0, le=30)
+    # Encrypted database backups in DATA_DIR/backups: a daily job (02:30 UTC, in the process
+    # that runs the scheduler) and ``run_bot.py backup``; older ones are pruned.
+    backup_enabled: bool = True
+    backup_keep_days: int = Field(90, ge=1, le=3650)
     confirmation_ttl_seconds: int = Field(600, ge=30)
     # Claude NLU: without a key the offline parser serves every message.
     anthropic_api_key: SecretStr | None = None

@@ -208,3 +208,71 @@ class FileStore:
             with contextlib.suppress(FileNotFoundError):  # taken meanwhile by another worker
                 if old.stat().st_mtime < cutoff:
                     old.unlink(missing_ok=True)
+
+
+# -- whole files (backups) ----------------------------------------------------------------------
+
+FILE_MAGIC = b"CRMENC1\n"
+FILE_CHUNK = 1024 * 1024  # plaintext bytes per AES-GCM record: memory stays bounded
+
+
+def _chunk_aad(index: int, final: bool) -> bytes:
+    # Binding the position and the last-record flag makes a reordered, cut or spliced file
+    # fail to decrypt instead of restoring silently short.
+    return FILE_MAGIC + index.to_bytes(8, "big") + (b"\x01" if final else b"\x00")
+
+
+def encrypt_file(source: Path, target: Path, key: bytes) -> None:
+    """Encrypt ``source`` into ``target`` (mode 0600) with the documents' key, streamed: any
+    size, 1 MiB at a time. Format: magic, then records ``nonce || ciphertext+tag``; every
+    record but the last holds exactly FILE_CHUNK bytes (the last may hold none)."""
+    aead = AESGCM(key)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+        out.write(FILE_MAGIC)
+        index = 0
+        while True:
+            chunk = src.read(FILE_CHUNK)
+            final = len(chunk) < FILE_CHUNK
+            nonce = os.urandom(NONCE_SIZE)
+            out.write(nonce + aead.encrypt(nonce, chunk, _chunk_aad(index, final)))
+            if final:
+                break
+            index += 1
+    os.chmod(target, 0o600)
+
+
+def decrypt_file(source: Path, target: Path, key: bytes) -> None:
+    """Decrypt a file written by :func:`encrypt_file` into ``target`` (mode 0600); raises
+    StorageError on a wrong key, a damaged or truncated file (``target`` is then removed)."""
+    aead = AESGCM(key)
+    record = NONCE_SIZE + FILE_CHUNK + TAG_SIZE
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+            if src.read(len(FILE_MAGIC)) != FILE_MAGIC:
+                raise StorageError("not an encrypted backup file")
+            index = 0
+            while True:
+                blob = src.read(record)
+                final = len(blob) < record
+                if len(blob) < OVERHEAD:
+                    raise StorageError("truncated")
+                try:
+                    data = aead.decrypt(
+                        blob[:NONCE_SIZE], blob[NONCE_SIZE:], _chunk_aad(index, final)
+                    )
+                except InvalidTag:
+                    raise StorageError(
+                        "does not decrypt: wrong key (DATA_ENCRYPTION_KEY / secret.key)"
+                        " or a damaged file"
+                    ) from None
+                out.write(data)
+                if final:
+                    break
+                index += 1
+            if src.read(1):
+                raise StorageError("trailing data after the last record")
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise

@@ -6,7 +6,7 @@ Several processes may run it on one database: delivery and digests are claimed a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +21,9 @@ from scheduler.notifier import Notifier
 from scheduler.privacy import purge_privacy
 
 log = logging.getLogger(__name__)
+
+# Makes an encrypted backup at the given time (and prunes old ones); see crm_core/backups.
+BackupJob = Callable[[datetime], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,14 @@ class ReminderScheduler:
         clock: Callable[[], datetime] = utc_now,
         files: FileStore | None = None,
         forget_chat: ForgetChat | None = None,
+        backup: BackupJob | None = None,
     ) -> None:
         self.db = db
         # For the privacy purge: a closed agency's stored files, and a purged person's FSM
         # context (run modes that have them pass them; without them those two stay behind).
         self.files = files
         self.forget_chat = forget_chat
+        self.backup = backup  # None: no daily backup from this process (BACKUP_ENABLED=false)
         self.notifier = notifier
         self.config = config or SchedulerConfig()
         self.clock = clock
@@ -71,6 +76,16 @@ class ReminderScheduler:
         self.scheduler.add_job(
             self.privacy_purge, "cron", hour=3, id="privacy-purge", max_instances=1, coalesce=True
         )
+        if self.backup is not None:  # a quiet hour, before the purge
+            self.scheduler.add_job(
+                self.daily_backup,
+                "cron",
+                hour=2,
+                minute=30,
+                id="backup",
+                max_instances=1,
+                coalesce=True,
+            )
         self.scheduler.start()
 
     def shutdown(self) -> None:
@@ -113,6 +128,14 @@ class ReminderScheduler:
             )
         except Exception:
             log.exception("privacy purge failed")
+
+    async def daily_backup(self) -> None:
+        if self.backup is None:
+            return
+        try:
+            await self.backup(self.clock())
+        except Exception:
+            log.exception("backup failed")
 
     async def digests(self) -> int:
         try:
