@@ -18,7 +18,8 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import UserLocaleMiddleware, create_i18n
-from bot.middlewares import MemberContextMiddleware
+from bot.limits import LimitBackend, RateLimiter, create_limit_backend
+from bot.middlewares import MemberContextMiddleware, RateLimitMiddleware
 from bot.notifier import DealEventsMiddleware
 from bot.settings import SUPPORTED_LOCALES, Settings
 from bot.storage import create_isolation, create_storage
@@ -128,8 +129,10 @@ def create_dispatcher(
     interpreter: Interpreter | None = None,
     clock: Callable[[], datetime] = utc_now,
     notifier: Notifier | None = None,
+    limits: LimitBackend | None = None,
 ) -> Dispatcher:
     registry = registry or build_registry()
+    limiter = RateLimiter(limits or create_limit_backend(settings), clock)
     i18n = create_i18n(settings.default_locale)
     storage = storage or create_storage(settings)  # Redis when REDIS_URL is set
     dp = Dispatcher(
@@ -137,12 +140,15 @@ def create_dispatcher(
         events_isolation=create_isolation(storage),
         settings=settings,
         registry=registry,
+        rate_limiter=limiter,
     )
     writer = create_description_writer(settings)
     dp.update.outer_middleware(MemberContextMiddleware(db, registry, clock, writer))
     # Inside the member middleware: sees the update's CRM service once the handler is done.
     dp.update.outer_middleware(DealEventsMiddleware(db, i18n, clock, notifier))
     UserLocaleMiddleware(i18n).setup(dp)
+    # Inside the member and locale middlewares: knows the member, answers in their language.
+    dp.message.outer_middleware(RateLimitMiddleware(limiter, settings))
     interpreter = interpreter or create_interpreter(settings, registry)
     dp.include_router(build_router(registry, i18n, interpreter))
 

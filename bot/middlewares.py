@@ -8,13 +8,19 @@ from datetime import datetime
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import Chat, TelegramObject, User
+from aiogram.types import Chat, Message, TelegramObject, User
+from aiogram.utils.i18n import gettext as _
 
+from bot.limits import RateLimiter
+from bot.settings import Settings
 from crm_core import accounts
 from crm_core.db import Database
 from crm_core.descriptions import DescriptionWriter
 from crm_core.registry import Registry
 from crm_core.service import CrmService
+
+HOUR = 3600
+DAY = 24 * HOUR
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -54,3 +60,74 @@ class MemberContextMiddleware(BaseMiddleware):
                 ),
             )
             return await handler(event, data)
+
+
+EXPORT_COMMANDS = frozenset({"export", "client_export"})
+
+
+def _command(text: str) -> str | None:
+    """``/export@bot args`` -> ``export``; None for free text."""
+    if not text.startswith("/"):
+        return None
+    return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+
+
+class RateLimitMiddleware(BaseMiddleware):
+    """Per-user limits on messages, AI-path messages and exports. The excess does no work:
+    the first refused message of a window is answered, the rest are ignored."""
+
+    def __init__(self, limiter: RateLimiter, settings: Settings) -> None:
+        self.limiter = limiter
+        self.settings = settings
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        message = event if isinstance(event, Message) else None
+        if user is None or message is None:
+            return await handler(event, data)
+        settings = self.settings
+        hit = await self.limiter.hit("msg", user.id, settings.rate_messages_per_minute, 60)
+        if hit.exceeded:
+            return await self._refuse(
+                message,
+                hit.first_excess,
+                _("You are sending messages very fast. Please wait a minute and try again."),
+            )
+        text = message.text or ""
+        command = _command(text)
+        if command in EXPORT_COMMANDS:
+            hit = await self.limiter.hit("export", user.id, settings.rate_exports_per_day, DAY)
+            if hit.exceeded:
+                return await self._refuse(
+                    message,
+                    hit.first_excess,
+                    _("You have reached today's limit of exports. Please try again tomorrow."),
+                )
+        elif command is None and text and self._goes_to_ai(data):
+            limit = settings.rate_ai_messages_per_hour
+            hit = await self.limiter.hit("ai", user.id, limit, HOUR)
+            if hit.exceeded:
+                return await self._refuse(
+                    message,
+                    hit.first_excess,
+                    _(
+                        "You have sent many requests this hour. Please wait a little, or use "
+                        "commands meanwhile (/help lists them)."
+                    ),
+                )
+        return await handler(event, data)
+
+    def _goes_to_ai(self, data: dict[str, Any]) -> bool:
+        """Free text of a member reaches Claude when a key is set and AI is allowed."""
+        member = data.get("member")
+        return (
+            self.settings.anthropic_api_key is not None
+            and member is not None
+            and member.actor.ai_allowed
+        )
+
+    @staticmethod
+    async def _refuse(message: Message, answer: bool, text: str) -> None:
+        if answer:
+            await message.answer(text)
+        return None

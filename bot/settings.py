@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     # Redis FSM storage: keys are "<prefix>:..."; idle conversations expire after the TTL.
     redis_prefix: str = "crm"
     fsm_ttl_seconds: int = Field(7 * 24 * 3600, ge=60)
+    # Rate limits per Telegram user (memory, or Redis when REDIS_URL is set).
+    rate_messages_per_minute: int = Field(30, ge=1)
+    rate_ai_messages_per_hour: int = Field(60, ge=1)  # free text, when a Claude key is set
+    rate_exports_per_day: int = Field(3, ge=1)  # /export and /client_export
+    invite_max_failures: int = Field(5, ge=1)  # failed invitation links in the window...
+    invite_failure_window_seconds: int = Field(600, ge=1)
+    invite_lockout_seconds: int = Field(3600, ge=1)  # ...lock further attempts this long
 
     @field_validator("default_locale")
     @classmethod

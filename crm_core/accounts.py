@@ -13,9 +13,18 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_core import audit
 from crm_core.context import Actor
 from crm_core.errors import CrmError, Forbidden, NotFound
-from crm_core.models import MODEL_BY_PREFIX, Agency, Invite, RecordCounter, Role, User
+from crm_core.models import (
+    MODEL_BY_PREFIX,
+    Agency,
+    Invite,
+    RecordCounter,
+    Role,
+    User,
+    utcnow,
+)
 
 INVITE_LIFETIME = timedelta(days=7)
 INVITE_PREFIX = "inv_"
@@ -147,8 +156,21 @@ async def create_invite(session: AsyncSession, actor: Actor, now: datetime) -> t
         expires_at=now + INVITE_LIFETIME,
     )
     session.add(invite)
+    await session.flush()
+    _audit(session, actor, "invite_created", now, f"I{invite.id}")
     await session.commit()
     return payload, invite
+
+
+def _audit(session: AsyncSession, actor: Actor, action: str, now: datetime, ref: str) -> None:
+    audit.record(
+        session,
+        agency_id=actor.agency_id,
+        user_id=actor.user_id,
+        action=action,
+        now=now,
+        ref=ref,
+    )
 
 
 def is_invite_payload(payload: str) -> bool:
@@ -207,6 +229,7 @@ async def accept_invite(
     user.agency_id, user.role = agency_id, Role.AGENT
     agency = await session.get(Agency, agency_id)
     assert agency is not None
+    audit.record(session, agency_id=agency_id, user_id=user.id, action="member_joined", now=now)
     await session.commit()
     return Member(user, agency)
 
@@ -242,6 +265,7 @@ async def revoke_invite(session: AsyncSession, actor: Actor, invite_id: int, now
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise NotFound("invite", str(invite_id))
+    _audit(session, actor, "invite_revoked", now, f"I{invite_id}")
     await session.commit()
 
 
@@ -252,7 +276,9 @@ async def team(session: AsyncSession, actor: Actor) -> list[User]:
     return list(rows)
 
 
-async def remove_agent(session: AsyncSession, actor: Actor, user_id: int) -> User:
+async def remove_agent(
+    session: AsyncSession, actor: Actor, user_id: int, now: datetime | None = None
+) -> User:
     """The owner removes an agent; the records they created stay with the agency."""
     if not actor.is_owner:
         raise Forbidden("remove_agent")
@@ -264,6 +290,7 @@ async def remove_agent(session: AsyncSession, actor: Actor, user_id: int) -> Use
     if user is None:
         raise NotFound("agent", str(user_id))
     user.agency_id, user.role = None, None
+    _audit(session, actor, "member_removed", now or utcnow(), f"U{user_id}")
     await session.commit()
     return user
 
@@ -274,7 +301,9 @@ async def set_language(session: AsyncSession, user: User, locale: str) -> None:
     await session.commit()
 
 
-async def transfer_ownership(session: AsyncSession, actor: Actor, user_id: int) -> User:
+async def transfer_ownership(
+    session: AsyncSession, actor: Actor, user_id: int, now: datetime | None = None
+) -> User:
     """The owner hands the agency to one of its agents and becomes an agent (so they may then
     delete their account without closing the agency)."""
     if not actor.is_owner:
@@ -288,5 +317,6 @@ async def transfer_ownership(session: AsyncSession, actor: Actor, user_id: int) 
         raise NotFound("agent", str(user_id))
     await session.execute(update(User).where(User.id == actor.user_id).values(role=Role.AGENT))
     successor.role = Role.OWNER
+    _audit(session, actor, "ownership_transferred", now or utcnow(), f"U{user_id}")
     await session.commit()
     return successor

@@ -26,6 +26,7 @@ from crm_core.csv_safety import neutralise
 from crm_core.models import (
     Activity,
     Agency,
+    AuditEvent,
     Contact,
     Deal,
     Document,
@@ -97,6 +98,7 @@ COMMON = ("created_by", "created_at", "updated_at")
 AGENCY_FIELDS = ("name", "currency", "country", "ai_processing", "created_at")
 AGENT_FIELDS = ("id", "name", "email", "role", "locale", "timezone", "created_at")
 REQUEST_FIELDS = ("kind", "requested_at", "due_at", "completed_at", "details")
+AUDIT_FIELDS = ("at", "user_id", "action", "ref", "outcome")
 
 README = """Export of a real-estate CRM account ({format} version {version}).
 
@@ -105,6 +107,8 @@ export.json   everything below in one file: "format", "version", "exported_at", 
 *.csv         one file per record type, same fields; cells that a spreadsheet would read as
               a formula start with an apostrophe.
 documents/    the stored files, decrypted, named <ref>_<original name>.
+
+audit         who did what and when (user_id is an agent's id; ref a short ref).
 
 Records are named by their short ref (C contact, P property, D deal, A activity,
 R reminder, N note, K document); links to other records are refs too. Phones are in
@@ -220,6 +224,7 @@ async def build_export(
                 await _records(session, scope, model, name, fields, refs, work, out, archive, store)
             )
         tables.append(await _requests(session, scope, work, out))
+        tables.append(await _audit(session, scope, work, out))
         out.write("\n}\n")
         out.close()
         archive.write(json_path, "export.json")
@@ -259,6 +264,18 @@ async def _requests(session: AsyncSession, scope: Scope, work: Path, out: TextIO
         query = query.where(PrivacyRequest.user_id == scope.requester_id)
     for request in await session.scalars(query.order_by(PrivacyRequest.id)):
         table.add({f: _iso(getattr(request, f)) for f in REQUEST_FIELDS})
+    table.close()
+    return table
+
+
+async def _audit(session: AsyncSession, scope: Scope, work: Path, out: TextIO) -> _Table:
+    """The agency's audit trail (the owner's export), or the agent's own entries."""
+    table = _Table(work, "audit", AUDIT_FIELDS, out)
+    query = select(AuditEvent).where(AuditEvent.agency_id == scope.agency_id)
+    if scope.agents is not None:  # an agent's or a client's export: their own entries only
+        query = query.where(AuditEvent.user_id.in_(scope.agents))
+    for entry in await session.scalars(query.order_by(AuditEvent.id)):
+        table.add({f: _iso(getattr(entry, f)) for f in AUDIT_FIELDS})
     table.close()
     return table
 

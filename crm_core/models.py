@@ -234,6 +234,25 @@ class PrivacyRequest(Base):
     details: Mapped[str | None] = mapped_column(String(200))
 
 
+class AuditEvent(Base):
+    """Who did what and when, never the personal data itself: an operation or account action,
+    at most a short ref (C12, I3, U7) and the outcome."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # CASCADE: closing the agency takes its trail with it. user_id survives the person's
+    # erasure and then names the anonymised "former agent".
+    agency_id: Mapped[int] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(40))
+    ref: Mapped[str | None] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(20), default="ok")
+
+
 class RecordCounter(Base):
     """The last short-ref number handed out, per agency and record kind."""
 

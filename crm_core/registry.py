@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from crm_core import audit
 from crm_core.context import OperationContext
 from crm_core.errors import Forbidden, InvalidInput, UnknownOperation
 from crm_core.models import Role
@@ -134,15 +135,31 @@ class Registry:
         args = self.validate(ctx, name, raw_args)
         if ctx.deferred:
             async with ctx.session.begin_nested():
-                return await self._run(op, ctx, args, confirmed)
+                result = await self._run(op, ctx, args, confirmed)
+                self._audit(op, ctx, result)
+                return result
         try:
             result = await self._run(op, ctx, args, confirmed)
+            self._audit(op, ctx, result)
             if op.writes:
                 await ctx.session.commit()
             return result
         except BaseException:
             await ctx.session.rollback()
             raise
+
+    @staticmethod
+    def _audit(op: Operation, ctx: OperationContext, result: Any) -> None:
+        """A write that succeeded leaves an entry, in its own transaction."""
+        if op.writes and not isinstance(result, Confirmation):
+            audit.record(
+                ctx.session,
+                agency_id=ctx.actor.agency_id,
+                user_id=ctx.actor.user_id,
+                action=op.name,
+                now=ctx.now,
+                ref=audit.ref_of(result),
+            )
 
     @staticmethod
     async def _run(op: Operation, ctx: OperationContext, args: Any, confirmed: bool) -> Any:

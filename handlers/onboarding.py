@@ -5,6 +5,7 @@ Nothing is stored until the last step: a person who stops halfway leaves no data
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo, available_timezones
@@ -19,6 +20,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import pick_locale
+from bot.limits import RateLimiter
 from bot.settings import Settings
 from crm_core import accounts, values
 from crm_core.accounts import Member, Profile
@@ -121,6 +123,23 @@ async def _ask_policy(message: Message, state: FSMContext, settings: Settings) -
     )
 
 
+log = logging.getLogger(__name__)
+
+INVITE_LIMIT = "invite"
+
+
+async def _invite_failed(limiter: RateLimiter | None, message: Message, settings: Settings) -> None:
+    """Count a failed invitation payload; lock the user out after too many."""
+    if limiter is None or message.from_user is None:
+        return
+    user_id = message.from_user.id
+    window = settings.invite_failure_window_seconds
+    hit = await limiter.hit(INVITE_LIMIT, user_id, settings.invite_max_failures, window)
+    if hit.count >= settings.invite_max_failures:
+        await limiter.lock(INVITE_LIMIT, user_id, settings.invite_lockout_seconds)
+        log.warning("invitation guessing: telegram id %s locked out", user_id)
+
+
 def build_onboarding_router(i18n: I18n) -> Router:
     router = Router(name="onboarding")
 
@@ -133,6 +152,7 @@ def build_onboarding_router(i18n: I18n) -> Router:
         db_session: AsyncSession,
         now: datetime,
         settings: Settings,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         payload = (command.args or "").strip()
         if member is not None:
@@ -148,10 +168,18 @@ def build_onboarding_router(i18n: I18n) -> Router:
         await state.update_data(locale=locale)
         first_name = message.from_user.first_name if message.from_user else ""
         if payload:
+            user_id = message.from_user.id if message.from_user else 0
+            if rate_limiter is not None and await rate_limiter.locked(INVITE_LIMIT, user_id):
+                await state.clear()
+                await message.answer(
+                    _("Too many invalid invitation links. Please try again in an hour.")
+                )
+                return
             try:
                 agency = await accounts.check_invite(db_session, payload, now)
             except CrmError as error:
                 await state.clear()
+                await _invite_failed(rate_limiter, message, settings)
                 await send(message, await error_reply(error))
                 return
             await state.update_data(invite=payload, agency_name=agency.name)

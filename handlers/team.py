@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_core import accounts
+from crm_core import accounts, audit
 from crm_core.accounts import Member
 from crm_core.errors import CrmError
 from crm_core.models import Role
@@ -169,14 +169,18 @@ def build_team_router() -> Router:
 
     @router.callback_query(Menu.filter(F.name == "owner_yes"))
     async def make_owner(
-        query: CallbackQuery, callback_data: Menu, member: Member, db_session: AsyncSession
+        query: CallbackQuery,
+        callback_data: Menu,
+        member: Member,
+        db_session: AsyncSession,
+        now: datetime,
     ) -> None:
         await query.answer()
         if not isinstance(query.message, Message) or not callback_data.value.isdigit():
             return
         try:
             successor = await accounts.transfer_ownership(
-                db_session, member.actor, int(callback_data.value)
+                db_session, member.actor, int(callback_data.value), now
             )
         except CrmError as error:
             await send(query.message, await error_reply(error))
@@ -193,14 +197,18 @@ def build_team_router() -> Router:
 
     @router.callback_query(Menu.filter(F.name == "remove_yes"))
     async def remove(
-        query: CallbackQuery, callback_data: Menu, member: Member, db_session: AsyncSession
+        query: CallbackQuery,
+        callback_data: Menu,
+        member: Member,
+        db_session: AsyncSession,
+        now: datetime,
     ) -> None:
         await query.answer()
         if not isinstance(query.message, Message) or not callback_data.value.isdigit():
             return
         try:
             removed = await accounts.remove_agent(
-                db_session, member.actor, int(callback_data.value)
+                db_session, member.actor, int(callback_data.value), now
             )
         except CrmError as error:
             await send(query.message, await error_reply(error))
@@ -208,5 +216,28 @@ def build_team_router() -> Router:
         await query.message.answer(
             _("{name} is no longer a member of the agency.").format(name=escape(removed.name))
         )
+
+    @router.message(Command("audit"))
+    async def show_audit(message: Message, member: Member, db_session: AsyncSession) -> None:
+        if not member.actor.is_owner:
+            await message.answer(_("Only the agency's owner can read its audit trail."))
+            return
+        events = await audit.latest(db_session, member.actor)
+        if not events:
+            await message.answer(_("The audit trail is empty."))
+            return
+        names = {user.id: user.name for user in await accounts.team(db_session, member.actor)}
+        lines = [_("<b>Audit trail</b> (latest {count}):").format(count=len(events))]
+        for entry in events:
+            who = names.get(entry.user_id) if entry.user_id is not None else None
+            lines.append(
+                "{at} · {who} · {action}{ref}".format(
+                    at=entry.at.strftime("%Y-%m-%d %H:%M"),
+                    who=escape(who) if who else _("former member"),
+                    action=escape(entry.action),
+                    ref=f" {escape(entry.ref)}" if entry.ref else "",
+                )
+            )
+        await message.answer("\n".join(lines))
 
     return router

@@ -277,6 +277,7 @@ async def test_bad_input_is_refused_clearly_and_changes_nothing(
 ) -> None:
     await seed(owner)
     for command, expected in BAD_INPUT[area]:
+        harness.clock.advance(seconds=3)  # a person's pace: under the messages-per-minute limit
         before = await snapshot(harness, owner)
 
         turn = await owner.send(command)
@@ -668,6 +669,7 @@ def _invariants_of_a_stored_name(name: str) -> None:
 async def test_any_text_as_a_name_is_stored_cleaned_or_refused(
     harness: Harness, owner: ChatUser, name: str
 ) -> None:
+    harness.clock.advance(seconds=3)  # 40 examples: at a person's pace, under the rate limit
     before = [contact.number for contact in await stored(harness, owner, Contact)]
     try:
         expected: str | None = values.clean_text(name, max_length=200)

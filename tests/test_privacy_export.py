@@ -54,7 +54,7 @@ async def test_owner_exports_the_whole_agency_and_nothing_else(
     assert name == "export-20260310.zip"
     files = set(archive.namelist())
     kinds = ["agency", "agents", "contacts", "properties", "deals", "activities"]
-    kinds += ["reminders", "notes", "documents", "privacy_requests"]
+    kinds += ["reminders", "notes", "documents", "privacy_requests", "audit"]
     expected_csvs = {f"{kind}.csv" for kind in kinds}
     assert expected_csvs | {"export.json", "README.txt", "documents/K1_mandat.pdf"} == files
     data = export_json(archive)

@@ -397,10 +397,12 @@ async def test_rival_record_is_answered_like_a_missing_one(world: World, kind: s
     """Every operation naming a record of ``kind``, aimed at Rita's in every way."""
     before = await snapshot(world.db)
     problems = []
+    world.harness.clock.advance(minutes=1)  # past the setup's minute of messages
     commands = [command for probes in NAMING.values() for k, command in probes if k == kind]
     assert commands
     for command in commands:
         for rival_ref, missing_ref in world.references(kind):
+            world.harness.clock.advance(seconds=5)  # a person's pace: under the rate limit
             missing = await world.alice.send(command.format(ref=missing_ref))
             aimed = await world.alice.send(typed := command.format(ref=rival_ref))
             # The reference to nothing gets an answer about that reference (not a crash, not
