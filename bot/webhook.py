@@ -21,7 +21,6 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from sqlalchemy import text
 
 from bot.settings import Settings
 from crm_core.db import Database
@@ -77,8 +76,7 @@ def webhook_secret(settings: Settings) -> str:
 
 async def _healthy(db: Database, storage: object) -> bool:
     try:
-        async with db.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        await db.ping()
         if isinstance(storage, RedisStorage):
             await storage.redis.ping()
     except Exception:  # any failure means "take me out of the pool"

@@ -119,5 +119,10 @@ class Database:
         session.info["all_agencies"] = True
         return session
 
+    async def ping(self) -> None:
+        """Raise if the database does not answer (health checks)."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
     async def dispose(self) -> None:
         await self.engine.dispose()

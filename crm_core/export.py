@@ -37,6 +37,7 @@ from crm_core.models import (
     TenantRecord,
     User,
 )
+from crm_core.operations.contacts import CONTACT_FIELDS
 from crm_core.storage import FileStore, StorageError
 
 FORMAT_NAME = "estate-crm-export"
@@ -45,24 +46,7 @@ BATCH = 200  # rows fetched at a time
 
 LINKS = ("contact", "property", "deal")
 FIELDS: dict[str, tuple[type[Any], tuple[str, ...]]] = {
-    "contacts": (
-        Contact,
-        (
-            "ref",
-            "name",
-            "phone",
-            "email",
-            "role",
-            "city",
-            "budget_min",
-            "budget_max",
-            "property_type",
-            "rooms_min",
-            "surface_min",
-            "source",
-            "notes",
-        ),
-    ),
+    "contacts": (Contact, ("ref", *CONTACT_FIELDS)),
     "properties": (
         Property,
         (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from html import escape
 
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm_core import accounts, audit
 from crm_core.accounts import Member
 from crm_core.errors import CrmError
-from crm_core.models import Role
+from crm_core.models import Role, User
 from handlers.callbacks_data import Menu
 from handlers.filters import IsMember
 from handlers.render import Reply
@@ -167,6 +168,23 @@ def build_team_router() -> Router:
                 ),
             )
 
+    async def change_member(
+        query: CallbackQuery,
+        callback_data: Menu,
+        change: Callable[[int], Awaitable[User]],
+        done: str,
+    ) -> None:
+        """Run one confirmed change to a member and say what it did (or why it could not)."""
+        await query.answer()
+        if not isinstance(query.message, Message) or not callback_data.value.isdigit():
+            return
+        try:
+            person = await change(int(callback_data.value))
+        except CrmError as error:
+            await send(query.message, await error_reply(error))
+            return
+        await query.message.answer(done.format(name=escape(person.name)))
+
     @router.callback_query(Menu.filter(F.name == "owner_yes"))
     async def make_owner(
         query: CallbackQuery,
@@ -175,18 +193,11 @@ def build_team_router() -> Router:
         db_session: AsyncSession,
         now: datetime,
     ) -> None:
-        await query.answer()
-        if not isinstance(query.message, Message) or not callback_data.value.isdigit():
-            return
-        try:
-            successor = await accounts.transfer_ownership(
-                db_session, member.actor, int(callback_data.value), now
-            )
-        except CrmError as error:
-            await send(query.message, await error_reply(error))
-            return
-        await query.message.answer(
-            _("{name} now owns the agency; you are an agent.").format(name=escape(successor.name))
+        async def change(user_id: int) -> User:
+            return await accounts.transfer_ownership(db_session, member.actor, user_id, now)
+
+        await change_member(
+            query, callback_data, change, _("{name} now owns the agency; you are an agent.")
         )
 
     @router.callback_query(Menu.filter(F.name == "remove_no"))
@@ -203,18 +214,11 @@ def build_team_router() -> Router:
         db_session: AsyncSession,
         now: datetime,
     ) -> None:
-        await query.answer()
-        if not isinstance(query.message, Message) or not callback_data.value.isdigit():
-            return
-        try:
-            removed = await accounts.remove_agent(
-                db_session, member.actor, int(callback_data.value), now
-            )
-        except CrmError as error:
-            await send(query.message, await error_reply(error))
-            return
-        await query.message.answer(
-            _("{name} is no longer a member of the agency.").format(name=escape(removed.name))
+        async def change(user_id: int) -> User:
+            return await accounts.remove_agent(db_session, member.actor, user_id, now)
+
+        await change_member(
+            query, callback_data, change, _("{name} is no longer a member of the agency.")
         )
 
     @router.message(Command("audit"))
