@@ -1,5 +1,6 @@
 """Entry point: ``python run_bot.py [console|polling|webhook|scheduler] [--no-scheduler]``,
-``python run_bot.py backup`` and ``python run_bot.py restore <backup file> <new file>``.
+``python run_bot.py backup``, ``python run_bot.py restore <backup file> <new file>`` and
+``python run_bot.py stats [--days N]`` (service-wide usage figures).
 
 Without a mode, the bot serves a webhook when WEBHOOK_URL is set, polls Telegram when only
 BOT_TOKEN is, and opens the console chat otherwise, so a fresh checkout runs with no
@@ -13,11 +14,12 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.settings import Settings
 
-MODES = ["console", "polling", "webhook", "scheduler", "backup", "restore"]
+MODES = ["console", "polling", "webhook", "scheduler", "backup", "restore", "stats"]
 
 
 def default_mode(settings: Settings) -> str:
@@ -35,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="do not deliver reminders from this process (a separate `scheduler` does)",
     )
+    parser.add_argument(
+        "--days", type=int, default=7, help="stats: how many days, up to today (default 7)"
+    )
     args = parser.parse_args(argv)
     settings = Settings()
     if args.no_scheduler:
@@ -42,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     mode = args.mode or default_mode(settings)
     if mode in ("backup", "restore"):
         return backup_command(mode, args.files, settings)
+    if mode == "stats":
+        return stats_command(args.days, settings)
     if args.files:
         parser.error(f"{mode} takes no file arguments")
     log_format = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -74,6 +81,24 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(run_modes.run_scheduler(settings))
     else:
         asyncio.run(run_modes.run_console_chat(settings))
+    return 0
+
+
+def stats_command(days: int, settings: Settings) -> int:
+    """Usage over the last ``days`` days, every agency together; no bot token needed."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot import run_modes
+
+    if not 1 <= days <= 3650:
+        print("--days must be between 1 and 3650", file=sys.stderr)
+        return 2
+    today = datetime.now(UTC).date()
+    try:
+        print(asyncio.run(run_modes.run_stats(settings, days=days, today=today)))
+    except (SQLAlchemyError, OSError) as error:
+        print(f"stats failed: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

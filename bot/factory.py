@@ -23,6 +23,8 @@ from bot.middlewares import MemberContextMiddleware, RateLimitMiddleware
 from bot.notifier import DealEventsMiddleware
 from bot.settings import SUPPORTED_LOCALES, Settings
 from bot.storage import create_isolation, create_storage
+from bot.usage import FeatureUsageMiddleware, UsageFlusher
+from crm_core.analytics import NOT_COUNTED, Metric, Usage, UsageRecorder, snake_case
 from crm_core.db import Database
 from crm_core.descriptions import DescriptionWriter
 from crm_core.registry import Registry, build_registry
@@ -135,31 +137,46 @@ def create_dispatcher(
     limiter = RateLimiter(limits or create_limit_backend(settings), clock)
     i18n = create_i18n(settings.default_locale)
     storage = storage or create_storage(settings)  # Redis when REDIS_URL is set
+    recorder = UsageRecorder(db, clock) if settings.analytics_enabled else None
     dp = Dispatcher(
         storage=storage,
         events_isolation=create_isolation(storage),
         settings=settings,
         registry=registry,
         rate_limiter=limiter,
+        usage_recorder=recorder,
     )
     writer = create_description_writer(settings)
-    dp.update.outer_middleware(MemberContextMiddleware(db, registry, clock, writer))
+    dp.update.outer_middleware(MemberContextMiddleware(db, registry, clock, writer, recorder))
     # Inside the member middleware: sees the update's CRM service once the handler is done.
     dp.update.outer_middleware(DealEventsMiddleware(db, i18n, clock, notifier))
     UserLocaleMiddleware(i18n).setup(dp)
     # Inside the member and locale middlewares: knows the member, answers in their language.
     dp.message.outer_middleware(RateLimitMiddleware(limiter, settings))
+    # Inner: runs once a handler matched, so a command is named only when one answered it.
+    dp.message.middleware(FeatureUsageMiddleware())
+    dp.callback_query.middleware(FeatureUsageMiddleware())
     interpreter = interpreter or create_interpreter(settings, registry)
     dp.include_router(build_router(registry, i18n, interpreter))
 
+    flusher = UsageFlusher(recorder, settings.analytics_flush_seconds) if recorder else None
+
     @dp.startup()
     async def on_startup(bot: Bot) -> None:
+        if flusher is not None:
+            flusher.start()
         await register_commands(bot, i18n)
 
+    @dp.shutdown()
+    async def on_shutdown() -> None:
+        if flusher is not None:
+            await flusher.stop()
+
     @dp.errors()
-    async def on_error(event: ErrorEvent) -> bool:
+    async def on_error(event: ErrorEvent, usage: Usage = NOT_COUNTED) -> bool:
         """Log the fault; tell the user plainly. The update's transaction was rolled back."""
         log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
+        usage.count(Metric.ERROR, f"crash:{snake_case(type(event.exception).__name__)}")
         message = event.update.message or (
             event.update.callback_query.message if event.update.callback_query else None
         )

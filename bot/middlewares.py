@@ -13,7 +13,9 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.limits import RateLimiter
 from bot.settings import Settings
+from bot.usage import command_of
 from crm_core import accounts
+from crm_core.analytics import NOT_COUNTED, Metric, UsageRecorder
 from crm_core.db import Database
 from crm_core.descriptions import DescriptionWriter
 from crm_core.registry import Registry
@@ -32,11 +34,13 @@ class MemberContextMiddleware(BaseMiddleware):
         registry: Registry,
         clock: Callable[[], datetime],
         writer: DescriptionWriter | None = None,
+        recorder: UsageRecorder | None = None,
     ) -> None:
         self.db = db
         self.registry = registry
         self.clock = clock
         self.writer = writer  # listing texts by an AI provider, when configured
+        self.recorder = recorder  # usage analytics, when enabled
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
@@ -49,12 +53,18 @@ class MemberContextMiddleware(BaseMiddleware):
                 member = await accounts.find_member(session, user.id)
             if member is not None:
                 session.info["agency_id"] = member.agency.id
+            usage = NOT_COUNTED
+            if self.recorder is not None:
+                usage = self.recorder.usage_for(member.actor if member else None)
             data.update(
                 db_session=session,
                 member=member,
                 now=now,
+                usage=usage,
                 crm=(
-                    CrmService(self.registry, session, member.actor, now, writer=self.writer)
+                    CrmService(
+                        self.registry, session, member.actor, now, writer=self.writer, usage=usage
+                    )
                     if member
                     else None
                 ),
@@ -63,13 +73,6 @@ class MemberContextMiddleware(BaseMiddleware):
 
 
 EXPORT_COMMANDS = frozenset({"export", "client_export"})
-
-
-def _command(text: str) -> str | None:
-    """``/export@bot args`` -> ``export``; None for free text."""
-    if not text.startswith("/"):
-        return None
-    return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
 
 
 class RateLimitMiddleware(BaseMiddleware):
@@ -90,16 +93,20 @@ class RateLimitMiddleware(BaseMiddleware):
         if hit.exceeded:
             return await self._refuse(
                 message,
+                data,
+                "msg",
                 hit.first_excess,
                 _("You are sending messages very fast. Please wait a minute and try again."),
             )
         text = message.text or ""
-        command = _command(text)
+        command = command_of(text)
         if command in EXPORT_COMMANDS:
             hit = await self.limiter.hit("export", user.id, settings.rate_exports_per_day, DAY)
             if hit.exceeded:
                 return await self._refuse(
                     message,
+                    data,
+                    "export",
                     hit.first_excess,
                     _("You have reached today's limit of exports. Please try again tomorrow."),
                 )
@@ -109,6 +116,8 @@ class RateLimitMiddleware(BaseMiddleware):
             if hit.exceeded:
                 return await self._refuse(
                     message,
+                    data,
+                    "ai",
                     hit.first_excess,
                     _(
                         "You have sent many requests this hour. Please wait a little, or use "
@@ -127,7 +136,10 @@ class RateLimitMiddleware(BaseMiddleware):
         )
 
     @staticmethod
-    async def _refuse(message: Message, answer: bool, text: str) -> None:
+    async def _refuse(
+        message: Message, data: dict[str, Any], limit: str, answer: bool, text: str
+    ) -> None:
+        data.get("usage", NOT_COUNTED).count(Metric.ERROR, f"rate_limited:{limit}")
         if answer:
             await message.answer(text)
         return None

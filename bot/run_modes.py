@@ -8,7 +8,7 @@ import contextlib
 import functools
 import signal
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from aiogram import Bot
@@ -22,7 +22,8 @@ from bot.local_session import LocalBotSession
 from bot.notifier import AiogramNotifier
 from bot.settings import Settings
 from bot.storage import create_storage
-from crm_core import schema
+from bot.usage import report_text
+from crm_core import analytics, schema
 from crm_core.backups import Restored, backup_and_prune, restore_backup
 from crm_core.db import Database
 from crm_core.erasure import ForgetChat
@@ -85,6 +86,17 @@ def backup_job(settings: Settings, db: Database) -> BackupJob | None:
     if not settings.backup_enabled:
         return None
     return functools.partial(make_backup, settings, db)
+
+
+async def run_stats(settings: Settings, *, days: int, today: date) -> str:
+    """``run_bot.py stats``: the service-wide usage figures of the last ``days`` days."""
+    db = Database(settings.database_url, pool_size=1)
+    try:
+        async with db.system_session() as session:
+            report = await analytics.report(session, today=today, days=days)
+    finally:
+        await db.dispose()
+    return report_text(report)
 
 
 async def run_backup(settings: Settings) -> Path:

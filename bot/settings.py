@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     invite_max_failures: int = Field(5, ge=1)  # failed invitation links in the window...
     invite_failure_window_seconds: int = Field(600, ge=1)
     invite_lockout_seconds: int = Field(3600, ge=1)  # ...lock further attempts this long
+    # Usage analytics (counts per feature and day, no identifiers; objectors not counted).
+    analytics_enabled: bool = True
+    analytics_flush_seconds: int = Field(60, ge=1, le=3600)
 
     @field_validator("default_locale")
     @classmethod

@@ -23,6 +23,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from bot.settings import Settings
+from bot.usage import prometheus_text
+from crm_core.analytics import UsageRecorder
 from crm_core.db import Database
 
 log = logging.getLogger(__name__)
@@ -86,7 +88,8 @@ async def _healthy(db: Database, storage: object) -> bool:
 
 
 def build_app(settings: Settings, dp: Dispatcher, bot: Bot, db: Database) -> web.Application:
-    """The aiohttp app: the webhook (401 without the secret) and GET /healthz."""
+    """The aiohttp app: the webhook (401 without the secret), GET /healthz and, with usage
+    analytics on, GET /metrics (Prometheus; this worker's counts, no identifiers)."""
     secret = webhook_secret(settings)
     in_flight = InFlight()
     app = web.Application(middlewares=[in_flight.middleware])
@@ -102,6 +105,15 @@ def build_app(settings: Settings, dp: Dispatcher, bot: Bot, db: Database) -> web
         return web.Response(status=503, text="unavailable")
 
     app.router.add_get("/healthz", healthz)
+
+    recorder = dp.workflow_data.get("usage_recorder")
+    if isinstance(recorder, UsageRecorder):
+
+        async def metrics(_request: web.Request) -> web.Response:
+            body = prometheus_text(recorder, in_flight=in_flight.count)
+            return web.Response(text=body, content_type="text/plain", charset="utf-8")
+
+        app.router.add_get("/metrics", metrics)
 
     async def set_webhook(_app: web.Application) -> None:
         await bot.set_webhook(

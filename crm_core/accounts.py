@@ -61,6 +61,7 @@ class Member:
             country=self.agency.country,
             currency=self.agency.currency,
             ai_allowed=self.agency.ai_processing and not self.user.ai_restricted,
+            counted=not self.user.analytics_opt_out,
         )
 
 

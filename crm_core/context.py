@@ -28,6 +28,8 @@ class Actor:
     # False when the agency switched AI processing off or the user asked for restriction:
     # then nothing of theirs may be sent to an AI provider.
     ai_allowed: bool = True
+    # False when the user objected to usage analytics: nothing they do is counted.
+    counted: bool = True
 
     @property
     def is_owner(self) -> bool:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_core import analytics
 from crm_core.models import Agency, AuditEvent, Invite, PrivacyKind, PrivacyRequest, Role, User
 from crm_core.privacy import log_request
 from crm_core.storage import FileStore
@@ -128,6 +129,7 @@ async def purge_due(
                 update(User).where(User.agency_id == agency_id).values(agency_id=None, role=None)
             )
             await session.execute(delete(AuditEvent).where(AuditEvent.agency_id == agency_id))
+            await analytics.forget_agency(session, agency_id)
             await session.execute(delete(Agency).where(Agency.id == agency_id))
             if store is not None:
                 shutil.rmtree(store.root / "documents" / str(int(agency_id)), ignore_errors=True)

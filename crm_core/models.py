@@ -253,6 +253,31 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(String(20), default="ok")
 
 
+class UsageCount(Base):
+    """Usage analytics: how often a feature was used, per day and agency (never by whom)."""
+
+    __tablename__ = "usage_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # No foreign key: 0 stands for "no agency yet"; a closed agency's rows go with it.
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UsageLatency(Base):
+    """Usage analytics: how many runs of an operation fell in each latency bucket."""
+
+    __tablename__ = "usage_latencies"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation: Mapped[str] = mapped_column(String(64), primary_key=True)
+    le_ms: Mapped[int] = mapped_column(Integer, primary_key=True)  # the bucket's upper bound
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class RecordCounter(Base):
     """The last short-ref number handed out, per agency and record kind."""
 

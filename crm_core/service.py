@@ -6,14 +6,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from time import perf_counter
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
+from crm_core.analytics import NOT_COUNTED, Metric, Usage, snake_case
 from crm_core.context import Actor, OperationContext
 from crm_core.descriptions import DescriptionWriter
+from crm_core.errors import CrmError
 from crm_core.events import DomainEvent
-from crm_core.registry import Registry
+from crm_core.registry import Confirmation, Registry
 from crm_core.storage import FileStore
 
 
@@ -30,6 +33,7 @@ class CrmService:
     # Set by the handlers that deal with files (see handlers/files.py).
     files: FileStore | None = None
     writer: DescriptionWriter | None = None  # handed to every operation's context
+    usage: Usage = NOT_COUNTED  # counts the operations run and times them
 
     @property
     def context(self) -> OperationContext:
@@ -72,14 +76,30 @@ class CrmService:
 
     async def run(self, name: str, args: dict[str, Any], *, confirmed: bool = False) -> Any:
         mark = len(self._uncommitted)
+        started = perf_counter()
         try:
             result = await self.registry.execute(self.context, name, args, confirmed=confirmed)
-        except BaseException:
+        except BaseException as error:
             del self._uncommitted[mark:]  # rolled back (the operation or its savepoint)
+            self._count(name, started, error)
             raise
         if not self._deferred:  # committed by the registry
             self._commit_events()
+        self._count(name, started, result)
         return result
+
+    def _count(self, name: str, started: float, outcome: Any) -> None:
+        """Usage figures: the operation's name (only a registered one: a model may call
+        anything), how it ended, how long it took."""
+        if name not in self.registry:
+            return
+        self.usage.latency(name, perf_counter() - started)
+        if isinstance(outcome, CrmError):
+            self.usage.count(Metric.ERROR, f"{name}:{snake_case(type(outcome).__name__)}")
+        elif isinstance(outcome, Confirmation):
+            self.usage.count(Metric.OPERATION, f"{name}:asked")
+        elif not isinstance(outcome, BaseException):
+            self.usage.count(Metric.OPERATION, name)
 
     def validate(self, name: str, args: dict[str, Any]) -> Any:
         return self.registry.validate(self.context, name, args)

@@ -11,13 +11,14 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.settings import Settings
 from crm_core.accounts import Member
+from crm_core.analytics import NOT_COUNTED, Metric, Usage
 from crm_core.fields import MAX_MESSAGE
 from crm_core.service import CrmService, UnitOfWork
 from handlers import recent
 from handlers.actions import execute, present
 from handlers.render import Reply
 from handlers.replies import send
-from nlu.interpreter import Executed, Interpreter, OperationCall
+from nlu.interpreter import Executed, Interpretation, Interpreter, OperationCall
 from nlu.interpreter import Message as NluMessage
 
 
@@ -43,6 +44,14 @@ def fallback_notice(reason: str) -> str:
     if reason == "restricted":
         return _("(Answered by the offline parser: AI processing is off for you or your agency.)")
     return _("(Answered by the offline parser: the AI assistant is unavailable right now.)")
+
+
+def nlu_path(interpretation: Interpretation) -> str:
+    """The path free text took, for usage figures: ``rules``, ``claude``, ``none``, or
+    ``rules:fallback_unavailable`` when the offline parser stood in for Claude."""
+    if interpretation.fallback_reason:
+        return f"{interpretation.engine}:fallback_{interpretation.fallback_reason}"
+    return interpretation.engine
 
 
 class ChatExecutor:
@@ -77,6 +86,7 @@ def build_chat_router(interpreter: Interpreter) -> Router:
         crm: CrmService | None,
         state: FSMContext,
         settings: Settings,
+        usage: Usage = NOT_COUNTED,
     ) -> None:
         if member is None or crm is None:
             await message.answer(
@@ -101,6 +111,7 @@ def build_chat_router(interpreter: Interpreter) -> Router:
                 NluMessage(text, crm.actor, crm.now, await recent.recall(state, crm.now)),
                 executor,
             )
+        usage.count(Metric.NLU, nlu_path(interpretation))
         if not interpretation.understood:
             await send(message, not_understood())
         for executed in interpretation.executed:

@@ -44,7 +44,12 @@ def commands_text(owner: bool) -> str:
         _("/privacy — your data and your rights"),
     ]
     if owner:
-        lines += [_("/invite — invite an agent"), _("/team — your team")]
+        lines += [
+            _("/invite — invite an agent"),
+            _("/team — your team"),
+            _("/audit — who did what, lately"),
+            _("/stats — how your agency uses the bot"),
+        ]
     lines += [_("/cancel — stop what is in progress")]
     return "\n".join(lines)
 

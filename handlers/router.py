@@ -20,6 +20,7 @@ from handlers.policy import build_policy_router
 from handlers.portability import build_portability_router
 from handlers.privacy import build_privacy_router
 from handlers.records import build_records_router
+from handlers.stats import build_stats_router
 from handlers.team import build_team_router
 from nlu.interpreter import Interpreter
 
@@ -35,6 +36,7 @@ def build_router(registry: Registry, i18n: I18n, interpreter: Interpreter) -> Ro
         build_erasure_router(),
         build_help_router(registry, i18n),
         build_team_router(),
+        build_stats_router(),
         build_forms_router(),
         build_notifications_router(),  # before records: /digest is not an operation
         build_records_router(registry),

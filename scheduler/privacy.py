@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from crm_core import erasure
+from crm_core import analytics, erasure
 from crm_core.db import Database
 from crm_core.erasure import ForgetChat, PurgeReport
 from crm_core.storage import FileStore
@@ -23,6 +23,8 @@ async def purge_privacy(
 ) -> PurgeReport:
     async with db.system_session() as session:
         report = await erasure.purge_due(session, now, store=files, forget_chat=forget_chat)
+        await analytics.prune(session, now.date())  # usage figures past their retention
+        await session.commit()
     # Counts only: the log never names a person.
     log.info(
         "privacy purge: %d accounts, %d agencies, %d invites",
