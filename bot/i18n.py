@@ -41,9 +41,11 @@ def pick_locale(language_code: str | None, default: str) -> str:
 
 class UserLocaleMiddleware(I18nMiddleware):
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        member = data.get("member")
-        if member is not None:
-            return str(member.user.locale)
+        # The actor's copy, not the member's row: after a crash the row is expired and
+        # detached, and the error handler's answer still needs a language.
+        crm = data.get("crm")
+        if crm is not None:
+            return str(crm.actor.locale)
         state = data.get("state")
         if state is not None:
             chosen = (await state.get_data()).get("locale")

@@ -32,8 +32,10 @@ from crm_core.analytics import (
     percentile,
     safe_name,
 )
+from crm_core.context import OperationContext
 from crm_core.db import Database
 from crm_core.models import Agency, UsageCount, UsageLatency
+from crm_core.registry import Operation, OperationInput, Registry, build_registry
 from scheduler.privacy import purge_privacy
 from tests.conftest import sign_up
 from tests.harness import ChatUser, Clock, Harness
@@ -356,3 +358,35 @@ async def test_prometheus_metrics_on_the_webhook_server(
         assert response.status == 200
         body = await response.text()
     assert "# TYPE crm_usage_total counter" in body and "crm_updates_in_flight" in body
+
+
+class NoArguments(OperationInput):
+    """Fails on purpose (a stand-in for a bug)."""
+
+
+async def _explode(_ctx: OperationContext, _args: NoArguments) -> None:
+    raise RuntimeError("a bug")
+
+
+async def test_a_crash_is_counted_by_its_class(
+    db: Database, clock: Clock, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    registry = Registry([*build_registry(), Operation("explode", NoArguments, _explode, False)])
+    session = LocalBotSession()
+    harness = Harness(
+        create_dispatcher(settings, db, clock=clock, registry=registry),
+        create_bot(settings, session=session),
+        session,
+        db,
+        clock,
+    )
+    owner = harness.user(101, "Alice")
+    await sign_up(owner)
+    turn = await owner.send("/explode")
+    assert "something went wrong on my side" in turn.text
+    found = await counts(harness)
+    assert found[("error", "crash:runtime_error")] == 1
+    assert found[("command", "explode")] == 1
+    assert ("operation", "explode") not in found
+    assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [RuntimeError]
+    caplog.clear()  # the crash was the point
