@@ -34,9 +34,11 @@ eval-nlu: $(STAMP)
 
 # Reminder delivery with 10,000 pending reminders: start-up sweep, catch-up, lateness.
 # Matching and lead scores with 100,000 contacts and 50,000 listings: p50/p95 per query.
+# Usage analytics: updates with analytics on vs off, and the cost of writing the counts.
 bench: $(STAMP)
 	$(BIN)/python -m bench.reminders
 	$(BIN)/python -m bench.matching
+	$(BIN)/python -m bench.analytics
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm_core.context import Actor
 from crm_core.db import Database
 from crm_core.errors import Forbidden
-from crm_core.models import Base, UsageCount, UsageLatency
+from crm_core.models import UsageCount, UsageLatency
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ class UsageRecorder:
             return
         try:
             async with self.db.system_session() as session:
-                await _add_counts(session, counts, latencies)
+                await _add_counts(session, counts, latencies, sqlite_db=self.db.is_sqlite)
                 await session.commit()
         except BaseException:
             self._counts.update(counts)
@@ -150,21 +151,25 @@ class Usage:
 NOT_COUNTED = Usage(None, NO_AGENCY)
 
 
-def _upsert(session: AsyncSession, table: type[Base], keys: list[str]):  # type: ignore[no-untyped-def]
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table)
+def _adding(table: type[UsageCount] | type[UsageLatency], keys: list[str], sqlite_db: bool) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE count = count + new: workers' flushes add up."""
+    statement = (sqlite.insert if sqlite_db else postgresql.insert)(table)
     return statement.on_conflict_do_update(
         index_elements=keys, set_={"count": table.count + statement.excluded.count}
     )
 
 
 async def _add_counts(
-    session: AsyncSession, counts: Counter[CountKey], latencies: Counter[LatencyKey]
+    session: AsyncSession,
+    counts: Counter[CountKey],
+    latencies: Counter[LatencyKey],
+    *,
+    sqlite_db: bool,
 ) -> None:
+    # Sorted: concurrent flushes of two workers lock the rows in one order (no deadlock).
     if counts:
         await session.execute(
-            _upsert(session, UsageCount, ["day", "agency_id", "metric", "name"]),
+            _adding(UsageCount, ["day", "agency_id", "metric", "name"], sqlite_db),
             [
                 {"day": d, "agency_id": a, "metric": m, "name": n, "count": c}
                 for (d, a, m, n), c in sorted(counts.items())
@@ -172,7 +177,7 @@ async def _add_counts(
         )
     if latencies:
         await session.execute(
-            _upsert(session, UsageLatency, ["day", "agency_id", "operation", "le_ms"]),
+            _adding(UsageLatency, ["day", "agency_id", "operation", "le_ms"], sqlite_db),
             [
                 {"day": d, "agency_id": a, "operation": o, "le_ms": b, "count": c}
                 for (d, a, o, b), c in sorted(latencies.items())
