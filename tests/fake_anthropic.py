@@ -97,14 +97,28 @@ class FakeAnthropic:
     def queue(self, *responses: Script) -> None:
         self.script.extend(responses)
 
-    def tool_results(self) -> list[Body]:
+    def tool_results(self, since: int = 0) -> list[Body]:
         """Every tool_result block the server received, in order, without repeats (each
-        request carries the whole conversation so far)."""
+        request carries the whole conversation so far); with `since`, only those first sent
+        in ``requests[since:]``."""
+        earlier = {
+            block.get("tool_use_id")
+            for block in _blocks(self.requests[:since])
+            if block.get("type") == "tool_result"
+        }
         seen: dict[str, Body] = {}
-        for block in _blocks(self.requests):
-            if block.get("type") == "tool_result":
+        for block in _blocks(self.requests[since:]):
+            if block.get("type") == "tool_result" and block["tool_use_id"] not in earlier:
                 seen.setdefault(block["tool_use_id"], block)
         return list(seen.values())
+
+    def system_text(self, since: int = 0) -> str:
+        """The text of every system block of ``requests[since:]``."""
+        return "\n".join(
+            block.get("text", "")
+            for body in self.requests[since:]
+            for block in (body.get("system") if isinstance(body.get("system"), list) else [])
+        )
 
     def result_for(self, name: str) -> Body:
         """The tool_result answering the first call of tool `name`."""

@@ -192,7 +192,12 @@ async def test_cache_markers_and_the_per_message_block(
     later = server.requests[-1]
     assert later["system"][0] == stable and later["tools"] == body["tools"]  # same prefix
     assert "Tuesday 2026-03-10 09:20" in later["system"][1]["text"]
-    assert "C1 Marie Dupont (contact)" in later["system"][1]["text"]  # recent mentions
+    # Recent mentions: refs in the system prompt, names (typed data) with the user's message.
+    assert "Recent records, most recent first: C1 (contact)." in later["system"][1]["text"]
+    assert "Marie Dupont" not in json.dumps(later["system"])
+    recent, typed = later["messages"][0]["content"]
+    assert '{"ref":"C1","kind":"contact","name":"Marie Dupont"}' in recent["text"]
+    assert typed == {"type": "text", "text": "hi"}
 
 
 # --- the loop --------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ this message is discarded and the offline parser answers it."""
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,8 +16,9 @@ from zoneinfo import ZoneInfo
 from anthropic import AnthropicError, AsyncAnthropic
 from anthropic.types import Message as ApiMessage
 
+from crm_core import values
 from crm_core.registry import Registry, build_registry
-from nlu.claude.prompt import system_blocks
+from nlu.claude.prompt import system_blocks, user_content
 from nlu.claude.results import tool_result, unknown_tool
 from nlu.claude.tools import build_tools
 from nlu.interpreter import Executed, Executor, Interpretation, Interpreter, Message, OperationCall
@@ -76,8 +78,18 @@ def read_reply(response: Any) -> Reply:
             reply.content.append(
                 {"type": "tool_use", "id": use.id, "name": use.name, "input": echoed}
             )
-    reply.text = "\n\n".join(texts)
+    reply.text = visible("\n\n".join(texts))
     return reply
+
+
+def visible(words: str) -> str:
+    """The model's words as the user may see them: what an injected record could make it
+    echo (bidi overrides that spoof text, zero-width or control characters, lone surrogates
+    Telegram refuses) is dropped, as from every stored text."""
+    try:
+        return values.clean_text(words, max_length=sys.maxsize, multiline=True)
+    except values.ValueProblem:
+        return ""
 
 
 class ClaudeInterpreter:
@@ -119,7 +131,7 @@ class ClaudeInterpreter:
     async def _converse(self, message: Message, executor: Executor) -> Interpretation:
         system = system_blocks(message)
         tz = ZoneInfo(message.actor.timezone)
-        history: list[dict[str, Any]] = [{"role": "user", "content": message.text}]
+        history: list[dict[str, Any]] = [{"role": "user", "content": user_content(message)}]
         done: list[Executed] = []
         text = ""
         for _round in range(self.max_rounds):

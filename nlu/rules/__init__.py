@@ -9,6 +9,9 @@ half a message done is worse than an honest "I did not get that"."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from crm_core.errors import NotFound
 from nlu.interpreter import Executed, Executor, Interpretation, Message, OperationCall
 from nlu.rules import clauses
@@ -39,7 +42,7 @@ def parse(message: Message) -> list[OperationCall]:
     for part in parts:
         clause = clauses.read(part, lang, actor.timezone, message.now, actor.country)
         found = calls_for(Reading(clause, scope, actor.timezone, message.now))
-        if not found:
+        if not found or _left_out(clause.refs, found):
             return []
         calls.extend(found)
         # "D3 en offre et note : ...": a later clause's pronoun or bare note means this record.
@@ -67,6 +70,16 @@ async def _run(executor: Executor, call: OperationCall) -> Executed:
             rest = {k: v for k, v in call.input.items() if k != field}
             return await executor.run(OperationCall(call.name, rest))
     return executed
+
+
+def _left_out(refs: list[Any], calls: list[OperationCall]) -> bool:
+    """A record the clause names that none of its calls uses ("cancel R1 and R2" read as R1
+    alone): the clause was only half understood, and half a message is not done."""
+    used = " ".join(str(value) for c in calls for value in c.input.values())
+    return any(
+        not re.search(rf"(?<![\w]){re.escape(str(f.value))}(?![\w])", used, re.IGNORECASE)
+        for f in refs
+    )
 
 
 def _is_ref(value: str) -> bool:

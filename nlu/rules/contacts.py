@@ -362,6 +362,14 @@ def delete(reading: Reading) -> list[OperationCall] | None:
     match = DELETE.match(clause.rest.low)
     if match is None:
         return None
+    named = list(dict.fromkeys(str(f.value) for f in clause.refs))
+    if len(named) > 1:
+        # "delete C1 and P1": one question per record (each waits for its button); a record
+        # that cannot be deleted makes the whole message not understood, never half done.
+        deletable = {"C": "contact", "P": "property"}
+        if any(ref[0] not in deletable for ref in named):
+            return []
+        return [call(f"delete_{deletable[ref[0]]}", **{deletable[ref[0]]: ref}) for ref in named]
     ref = clause.ref("C")
     if ref:
         return [call("delete_contact", contact=ref)]
