@@ -91,26 +91,27 @@ def _rooms(value: Any, _info: ValidationInfo) -> int:
 
 
 def _count(value: Any, _info: ValidationInfo) -> int:
+    problem = values.ValueProblem("number_invalid", value=values.shown(value))
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise values.ValueProblem("number_invalid", value=str(value)[:40]) from None
+        raise problem from None
     if not 0 <= number <= 1000:
-        raise values.ValueProblem("number_invalid", value=str(value)[:40])
+        raise problem
     return number
 
 
 def _datetime(value: Any, info: ValidationInfo) -> datetime:
     ctx = _context(info)
     if not isinstance(value, str | datetime):
-        raise values.ValueProblem("datetime_invalid", value=str(value)[:40])
+        raise values.ValueProblem("datetime_invalid", value=values.shown(value))
     return values.parse_datetime(value, tz=ctx.get("tz", "Europe/Paris"), now=_now(info))
 
 
 def _date(value: Any, info: ValidationInfo) -> date:
     ctx = _context(info)
     if not isinstance(value, str | date):
-        raise values.ValueProblem("date_invalid", value=str(value)[:40])
+        raise values.ValueProblem("date_invalid", value=values.shown(value))
     return values.parse_date(value, tz=ctx.get("tz", "Europe/Paris"), now=_now(info))
 
 
@@ -280,7 +281,7 @@ def _choice(enum: type[E]) -> Callable[[Any, ValidationInfo], E]:
         if key in synonyms:
             return enum(synonyms[key])
         raise values.ValueProblem(
-            "choice_invalid", value=str(value)[:40], choices=", ".join(e.value for e in enum)
+            "choice_invalid", value=values.shown(value), choices=", ".join(e.value for e in enum)
         )
 
     return parse

@@ -6,6 +6,7 @@ stable code (and params) that the bot translates; pydantic validators in crm_cor
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import unicodedata
@@ -26,6 +27,7 @@ __all__ = [
     "parse_rooms",
     "parse_surface",
     "search_key",
+    "shown",
 ]
 
 MAX_MONEY = 10**12
@@ -34,6 +36,10 @@ MAX_ROOMS = 50
 # Longer inputs are never a phone, an amount or a date; refusing them early keeps regexes and
 # dateparser fast whatever gets pasted.
 _MAX_SHORT_INPUT = 100
+# Moments and days outside these years are typing mistakes, and near the ends of Python's
+# calendar (years 1 and 9999) shifting to a time zone or to the next day overflows.
+FIRST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
+END_OF_MOMENTS = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 class ValueProblem(ValueError):
@@ -48,9 +54,12 @@ class ValueProblem(ValueError):
         return f"ValueProblem({self.code!r}, **{self.params!r})"
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
     # Echoed back in error messages: keep it short so a pasted essay doesn't flood the chat.
-    return str(value)[:40]
+    try:
+        return str(value)[:40]
+    except ValueError:  # an int of more than 4300 digits has no str()
+        return "…"
 
 
 # --- text ---------------------------------------------------------------------------------
@@ -115,13 +124,13 @@ def parse_phone(value: str, region: str = "FR") -> str:
         or len(value) > _MAX_SHORT_INPUT
         or any(char.isalpha() for char in value)
     ):
-        raise ValueProblem("phone_invalid", value=_shown(value))
+        raise ValueProblem("phone_invalid", value=shown(value))
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
-        raise ValueProblem("phone_invalid", value=_shown(value)) from None
+        raise ValueProblem("phone_invalid", value=shown(value)) from None
     if not phonenumbers.is_valid_number(number):
-        raise ValueProblem("phone_invalid", value=_shown(value))
+        raise ValueProblem("phone_invalid", value=shown(value))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -138,7 +147,7 @@ def parse_email(value: str) -> str:
     """A plausible address (not RFC 5322 in full): the domain is lowercased, the local part
     kept as typed because some servers treat it case-sensitively."""
     text = value.strip() if isinstance(value, str) else ""
-    problem = ValueProblem("email_invalid", value=_shown(value))
+    problem = ValueProblem("email_invalid", value=shown(value))
     if len(text) > 254 or text.count("@") != 1:
         raise problem
     local, domain = text.split("@")
@@ -200,9 +209,9 @@ def _whole(number: Decimal) -> int:
 
 def parse_money(value: str | int | float) -> int:
     """An amount in whole currency units: "350k", "350 000 €", "1,2 M€", "EUR 350000"..."""
-    shown = _shown(value)
+    echoed = shown(value)
     if isinstance(value, bool):  # bool is an int subclass, but True is not 1 €
-        raise ValueProblem("money_invalid", value=shown)
+        raise ValueProblem("money_invalid", value=echoed)
     amount: Decimal | None
     if isinstance(value, int):
         amount = Decimal(value)
@@ -219,9 +228,11 @@ def parse_money(value: str | int | float) -> int:
     else:
         amount = None
     if amount is None:
-        raise ValueProblem("money_invalid", value=shown)
+        raise ValueProblem("money_invalid", value=echoed)
     if amount > MAX_MONEY:
         raise ValueProblem("money_too_large")
+    if amount <= 0:  # before rounding: -1e30 has more digits than a Decimal may quantize
+        raise ValueProblem("money_negative")
     whole = _whole(amount)
     if whole <= 0:
         raise ValueProblem("money_negative")
@@ -236,7 +247,7 @@ _SURFACE = re.compile(
 
 def parse_surface(value: str | int | float) -> int:
     """Square metres, rounded half up to an int ("68,5 m²" -> 69)."""
-    problem = ValueProblem("surface_invalid", value=_shown(value))
+    problem = ValueProblem("surface_invalid", value=shown(value))
     area: Decimal
     if isinstance(value, bool):
         raise problem
@@ -253,7 +264,7 @@ def parse_surface(value: str | int | float) -> int:
         area = Decimal(f"{digits}.{match['frac']}" if match["frac"] else digits)
     else:
         raise problem
-    if area > MAX_SURFACE:
+    if not 0 < area <= MAX_SURFACE:  # before rounding: -1e28 cannot be quantized
         raise problem
     whole = _whole(area)
     if whole <= 0:
@@ -270,7 +281,7 @@ _ROOMS = re.compile(
 
 def parse_rooms(value: str | int) -> int:
     """Number of rooms; a studio counts as one."""
-    problem = ValueProblem("rooms_invalid", value=_shown(value))
+    problem = ValueProblem("rooms_invalid", value=shown(value))
     if isinstance(value, bool):
         raise problem
     if isinstance(value, int):
@@ -368,26 +379,34 @@ def parse_datetime(
     relative phrases ("tomorrow 10:00", "demain 10h", "dans 2 heures") from ``now``."""
     assert now.tzinfo is not None and now.utcoffset() is not None, "now must be aware"
     ZoneInfo(tz)  # an unknown zone is a configuration bug: fail loudly, not as "invalid date"
-    if isinstance(value, datetime):
-        try:
-            return _in_zone(value, tz)
-        except OverflowError:
-            raise ValueProblem("datetime_invalid", value=_shown(value)) from None
-    text = value.strip() if isinstance(value, str) else ""
     result = None
-    if text and len(text) <= _MAX_SHORT_INPUT:
-        result = _from_iso(text, tz) or _from_words(text, tz, now, locales)
-    if result is None:
-        raise ValueProblem("datetime_invalid", value=_shown(value))
+    if isinstance(value, datetime):
+        with contextlib.suppress(OverflowError):
+            result = _in_zone(value, tz)
+    else:
+        text = value.strip() if isinstance(value, str) else ""
+        if text and len(text) <= _MAX_SHORT_INPUT:
+            result = _from_iso(text, tz) or _from_words(text, tz, now, locales)
+    if result is None or not FIRST_MOMENT <= result < END_OF_MOMENTS:
+        raise ValueProblem("datetime_invalid", value=shown(value))
     return result
 
 
 def parse_date(value: str | date, *, tz: str, now: datetime) -> date:
     """A calendar day as seen in ``tz``: "today", "demain", "24/12/2026", "lundi"..."""
     assert now.tzinfo is not None and now.utcoffset() is not None, "now must be aware"
-    zone = ZoneInfo(tz)
+    day = _day(value, ZoneInfo(tz), tz, now)
+    if day is None or not FIRST_MOMENT.date() <= day < END_OF_MOMENTS.date():
+        raise ValueProblem("date_invalid", value=shown(value))
+    return day
+
+
+def _day(value: str | date, zone: ZoneInfo, tz: str, now: datetime) -> date | None:
     if isinstance(value, datetime):
-        return value.astimezone(zone).date() if value.tzinfo is not None else value.date()
+        try:
+            return value.astimezone(zone).date() if value.tzinfo is not None else value.date()
+        except OverflowError:
+            return None
     if isinstance(value, date):
         return value
     text = value.strip() if isinstance(value, str) else ""
@@ -400,4 +419,4 @@ def parse_date(value: str | date, *, tz: str, now: datetime) -> date:
             return parse_datetime(text, tz=tz, now=now).astimezone(zone).date()
         except (ValueProblem, OverflowError):
             pass
-    raise ValueProblem("date_invalid", value=_shown(value))
+    return None

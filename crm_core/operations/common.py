@@ -136,6 +136,11 @@ async def resolve(ctx: OperationContext, model: type[T], reference: str, field: 
     simply not there.
     """
     kind = field.removeprefix("owner_")
+    # Callers outside the input models (privacy commands) pass raw text: without its control
+    # characters (PostgreSQL refuses NUL in a query) and spacing, as names are stored.
+    reference = _cleaned(reference)
+    if not reference:  # an empty search would match every record
+        raise NotFound(kind, reference)
     ref = parse_ref(reference)
     # Only our own prefixes make a short ref: "T3" or "F2" is how a flat is named.
     if ref is not None and ref[0] in MODEL_BY_PREFIX:
@@ -165,6 +170,13 @@ async def resolve(ctx: OperationContext, model: type[T], reference: str, field: 
         ).all()
         return _pick_one(found, field, reference, kind)
     raise NotFound(kind, reference)
+
+
+def _cleaned(reference: str) -> str:
+    try:
+        return values.clean_text(reference, max_length=len(reference) * 4)
+    except values.ValueProblem:  # nothing visible: matches nothing
+        return ""
 
 
 async def _resolve_contact(ctx: OperationContext, reference: str, field: str) -> Contact:
