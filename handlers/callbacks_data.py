@@ -58,3 +58,7 @@ class SaveDescription(CallbackData, prefix="sd"):
     """Save the listing text shown in this very message to the property ``ref``."""
 
     ref: str
+
+
+class SendDocument(CallbackData, prefix="ds"):
+    ref: str

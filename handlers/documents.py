@@ -18,7 +18,6 @@ from bot.settings import Settings
 from crm_core.documents import (
     ALLOWED_TYPES,
     MAX_DOCUMENT_BYTES,
-    DocumentList,
     DocumentView,
     allowed_mime,
     extension,
@@ -28,9 +27,10 @@ from crm_core.service import CrmService
 from crm_core.storage import StorageError
 from handlers import pending, recent
 from handlers.actions import execute
+from handlers.callbacks_data import SendDocument
 from handlers.files import TooLarge, download, file_store, with_files
 from handlers.filters import IsMember
-from handlers.render import Reply, short
+from handlers.render import Reply, document_list, human_size, short
 from handlers.replies import error_reply, send
 from nlu.interpreter import OperationCall
 
@@ -44,18 +44,6 @@ class AttachTo(CallbackData, prefix="da"):
     """Attach the file held by a one-time pending token to the record picked."""
 
     token: str
-
-
-class SendDocument(CallbackData, prefix="ds"):
-    ref: str
-
-
-def human_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return _("{size} MB").format(size=f"{size / (1024 * 1024):.1f}")
-    if size >= 1024:
-        return _("{size} KB").format(size=size // 1024)
-    return _("{size} bytes").format(size=size)
 
 
 def too_large_text() -> str:
@@ -82,38 +70,6 @@ def attached_text(view: DocumentView) -> str:
     return _("📎 Saved {ref} “{name}” ({size}) on {record}.").format(
         ref=view.ref, name=escape(view.name), size=human_size(view.size), record=where
     )
-
-
-def document_list(result: DocumentList) -> Reply:
-    if result.record is not None:
-        title = _("📎 Documents of {ref} {label}:").format(
-            ref=result.record.ref, label=escape(result.record.label)
-        )
-    else:
-        title = _("📎 Latest documents:")
-    if not result.items:
-        return Reply(
-            _(
-                "No documents yet. Send a photo or a file with the record in its caption "
-                "(for example P3 or Marie Dupont) to attach it."
-            )
-        )
-    lines = [title]
-    for item in result.items:
-        on = f" — {item.record.ref}" if item.record and result.record is None else ""
-        lines.append(f"{item.ref} {escape(item.name)} · {human_size(item.size)}{on}")
-    if result.total > len(result.items):
-        lines.append(_("…and {count} more.").format(count=result.total - len(result.items)))
-    buttons = [
-        [
-            InlineKeyboardButton(
-                text=short(f"📄 {item.ref} {item.name}", 40),
-                callback_data=SendDocument(ref=item.ref).pack(),
-            )
-        ]
-        for item in result.items
-    ]
-    return Reply("\n".join(lines), buttons)
 
 
 def record_in(caption: str) -> str:

@@ -106,6 +106,9 @@ FIELDS: dict[str, Any] = {
     "invite": __("invitation"),
     "record": __("record"),
     "document": __("document"),
+    "sha256": __("document"),  # attach_document's stored file, named by its hash
+    "tone": __("tone"),
+    "language": __("language"),
 }
 
 KINDS: dict[str, Any] = {

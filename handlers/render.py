@@ -17,6 +17,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
 from crm_core.context import Actor
+from crm_core.documents import DocumentList, DocumentView
 from crm_core.views import (
     ActivityView,
     Agenda,
@@ -49,6 +50,7 @@ from handlers.callbacks_data import (
     OpenRecord,
     RunOperation,
     SaveDescription,
+    SendDocument,
     StartForm,
 )
 
@@ -752,4 +754,48 @@ def render_result(result: Any, fmt: Formatter, *, created: bool = False) -> Repl
         return render(result, fmt)  # type: ignore[no-any-return]
     if isinstance(result, DeletionSummary):
         return deleted(result)
+    if isinstance(result, DocumentView):  # one document, with its button to get it
+        return document_list(DocumentList(record=None, items=[result], total=1))
+    if isinstance(result, DocumentList):
+        return document_list(result)
     return saved(result, fmt, created)
+
+
+def human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return _("{size} MB").format(size=f"{size / (1024 * 1024):.1f}")
+    if size >= 1024:
+        return _("{size} KB").format(size=size // 1024)
+    return _("{size} bytes").format(size=size)
+
+
+def document_list(result: DocumentList) -> Reply:
+    if result.record is not None:
+        title = _("📎 Documents of {ref} {label}:").format(
+            ref=result.record.ref, label=escape(result.record.label)
+        )
+    else:
+        title = _("📎 Latest documents:")
+    if not result.items:
+        return Reply(
+            _(
+                "No documents yet. Send a photo or a file with the record in its caption "
+                "(for example P3 or Marie Dupont) to attach it."
+            )
+        )
+    lines = [title]
+    for item in result.items:
+        on = f" — {item.record.ref}" if item.record and result.record is None else ""
+        lines.append(f"{item.ref} {escape(item.name)} · {human_size(item.size)}{on}")
+    if result.total > len(result.items):
+        lines.append(_("…and {count} more.").format(count=result.total - len(result.items)))
+    buttons = [
+        [
+            InlineKeyboardButton(
+                text=short(f"📄 {item.ref} {item.name}", 40),
+                callback_data=SendDocument(ref=item.ref).pack(),
+            )
+        ]
+        for item in result.items
+    ]
+    return Reply("\n".join(lines), buttons)
