@@ -37,9 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="do not deliver reminders from this process (a separate `scheduler` does)",
     )
-    parser.add_argument(
-        "--days", type=int, default=7, help="stats: how many days, up to today (default 7)"
-    )
+    parser.add_argument("--days", type=int, help="stats: how many days, up to today (default 7)")
     args = parser.parse_args(argv)
     settings = Settings()
     if args.no_scheduler:
@@ -47,8 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     mode = args.mode or default_mode(settings)
     if mode in ("backup", "restore"):
         return backup_command(mode, args.files, settings)
+    if mode == "stats" and args.files:
+        parser.error("stats takes no arguments but --days N")
     if mode == "stats":
-        return stats_command(args.days, settings)
+        return stats_command(7 if args.days is None else args.days, settings)
+    if args.days is not None:
+        parser.error("--days is for stats only")
     if args.files:
         parser.error(f"{mode} takes no file arguments")
     log_format = "%(asctime)s %(levelname)s %(name)s: %(message)s"

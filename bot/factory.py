@@ -23,7 +23,7 @@ from bot.middlewares import MemberContextMiddleware, RateLimitMiddleware
 from bot.notifier import DealEventsMiddleware
 from bot.settings import SUPPORTED_LOCALES, Settings
 from bot.storage import create_isolation, create_storage
-from bot.usage import FeatureUsageMiddleware, UsageFlusher
+from bot.usage import FeatureUsageMiddleware, UpdatesInProgress, UsageFlusher
 from crm_core.analytics import NOT_COUNTED, Metric, Usage, UsageRecorder, snake_case
 from crm_core.db import Database
 from crm_core.descriptions import DescriptionWriter
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
 
 log = logging.getLogger(__name__)
+
+UPDATE_TIME_LIMIT_SECONDS = 60.0  # the longest an update may take (Claude rounds included)
 
 
 def utc_now() -> datetime:
@@ -138,6 +140,7 @@ def create_dispatcher(
     i18n = create_i18n(settings.default_locale)
     storage = storage or create_storage(settings)  # Redis when REDIS_URL is set
     recorder = UsageRecorder(db, clock) if settings.analytics_enabled else None
+    in_progress = UpdatesInProgress()
     dp = Dispatcher(
         storage=storage,
         events_isolation=create_isolation(storage),
@@ -145,8 +148,10 @@ def create_dispatcher(
         registry=registry,
         rate_limiter=limiter,
         usage_recorder=recorder,
+        updates_in_progress=in_progress,
     )
     writer = create_description_writer(settings)
+    dp.update.outer_middleware(in_progress)  # first: a stop waits for the updates it counts
     dp.update.outer_middleware(MemberContextMiddleware(db, registry, clock, writer, recorder))
     # Inside the member middleware: sees the update's CRM service once the handler is done.
     dp.update.outer_middleware(DealEventsMiddleware(db, i18n, clock, notifier))
@@ -169,6 +174,9 @@ def create_dispatcher(
 
     @dp.shutdown()
     async def on_shutdown() -> None:
+        # Polling stops without waiting for the updates being handled: let them finish, so
+        # their work and their counts are not cut off by the database closing.
+        await in_progress.wait_idle(UPDATE_TIME_LIMIT_SECONDS)
         if flusher is not None:
             await flusher.stop()
 

@@ -10,12 +10,13 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import Chat, Message, TelegramObject, User
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.limits import RateLimiter
 from bot.settings import Settings
 from bot.usage import command_of
 from crm_core import accounts
-from crm_core.analytics import NOT_COUNTED, Metric, UsageRecorder
+from crm_core.analytics import NOT_COUNTED, Metric, Usage, UsageRecorder
 from crm_core.db import Database
 from crm_core.descriptions import DescriptionWriter
 from crm_core.registry import Registry
@@ -55,7 +56,7 @@ class MemberContextMiddleware(BaseMiddleware):
                 session.info["agency_id"] = member.agency.id
             usage = NOT_COUNTED
             if self.recorder is not None:
-                usage = self.recorder.usage_for(member.actor if member else None)
+                usage = await self._usage(self.recorder, session, user, member)
             data.update(
                 db_session=session,
                 member=member,
@@ -70,6 +71,22 @@ class MemberContextMiddleware(BaseMiddleware):
                 ),
             )
             return await handler(event, data)
+
+    @staticmethod
+    async def _usage(
+        recorder: UsageRecorder,
+        session: AsyncSession,
+        user: User | None,
+        member: accounts.Member | None,
+    ) -> Usage:
+        if member is not None:
+            return recorder.usage_for(member.actor)
+        if user is not None:
+            # No agency (any more): an objection made while they had one still stands.
+            known = await accounts.find_user(session, user.id)
+            if known is not None and known.analytics_opt_out:
+                return NOT_COUNTED
+        return recorder.usage_for(None)
 
 
 EXPORT_COMMANDS = frozenset({"export", "client_export"})

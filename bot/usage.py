@@ -2,8 +2,9 @@
 counts to the database, and the Prometheus text the webhook server exposes.
 
 What is counted and how it stays anonymous is ``crm_core.analytics``'s business; here a
-command is named only once a handler answered it (an unknown one is counted as ``unknown``)
-and a button by the handler that answered it, never by its data.
+command is named only by the ``Command`` filter that matched it (so by a name the bot
+registered; anything else is ``unknown``) and a button by the handler that answered it, never
+by its data.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.handler import HandlerObject
+from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from crm_core.analytics import (
@@ -30,7 +32,6 @@ from crm_core.analytics import (
 log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-UNKNOWN_COMMAND_HANDLER = "unknown_command"  # handlers/chat.py's catch-all for commands
 
 
 def command_of(text: str) -> str | None:
@@ -38,6 +39,9 @@ def command_of(text: str) -> str | None:
     if not text.startswith("/"):
         return None
     return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+
+
+PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def _handler_name(data: dict[str, Any]) -> str:
@@ -51,41 +55,71 @@ class FeatureUsageMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         usage = data.get("usage", NOT_COUNTED)
-        answered_by = _handler_name(data)
-        if isinstance(event, Message):
-            command = command_of(event.text or "")
-            if command is not None:
-                known = answered_by != UNKNOWN_COMMAND_HANDLER
-                usage.count(Metric.COMMAND, command if known else "unknown")
+        if isinstance(event, Message) and command_of(event.text or "") is not None:
+            # Set by a Command filter only: a name the bot registered, never the user's text
+            # (a group's refusal or a policy prompt also answers "/marie_dupont").
+            matched = data.get("command")
+            usage.count(
+                Metric.COMMAND,
+                matched.command.lower() if isinstance(matched, CommandObject) else "unknown",
+            )
         elif isinstance(event, CallbackQuery):
-            usage.count(Metric.BUTTON, answered_by)
+            usage.count(Metric.BUTTON, _handler_name(data))
         return await handler(event, data)
 
 
+class UpdatesInProgress(BaseMiddleware):
+    """Outer update middleware: how many updates this process is handling, so that a stop
+    can wait for them (polling does not) before the last flush and the database closing."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        self.count += 1
+        self._idle.clear()
+        try:
+            return await handler(event, data)
+        finally:
+            self.count -= 1
+            if self.count == 0:
+                self._idle.set()
+
+    async def wait_idle(self, at_most: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), at_most)
+
+
 class UsageFlusher:
-    """Writes the counts every ``seconds`` and once more when the bot stops."""
+    """Writes the counts every ``seconds`` and once more when the bot stops. A flush is never
+    cancelled halfway: its counts could be committed and then written again."""
 
     def __init__(self, recorder: UsageRecorder, seconds: float) -> None:
         self.recorder = recorder
         self.seconds = seconds
+        self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping.clear()
             self._task = asyncio.create_task(self._loop(), name="usage-flush")
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping.set()
+            await self._task  # a flush in progress finishes
             self._task = None
         await self._flush()
 
     async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.seconds)
-            await self._flush()
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.seconds)
+            if not self._stopping.is_set():
+                await self._flush()
 
     async def _flush(self) -> None:
         try:
@@ -124,7 +158,7 @@ def prometheus_text(recorder: UsageRecorder, in_flight: int | None = None) -> st
             f"crm_operation_duration_seconds_count{{{labels}}} {cumulative}",
         ]
     lines += [
-        "# HELP crm_usage_unwritten Usage figures waiting for the next flush.",
+        "# HELP crm_usage_unwritten Usage counters (distinct keys) waiting for the next flush.",
         "# TYPE crm_usage_unwritten gauge",
         f"crm_usage_unwritten {recorder.pending}",
     ]

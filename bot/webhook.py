@@ -22,8 +22,9 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from bot.factory import UPDATE_TIME_LIMIT_SECONDS
 from bot.settings import Settings
-from bot.usage import prometheus_text
+from bot.usage import PROMETHEUS_CONTENT_TYPE, UpdatesInProgress, prometheus_text
 from crm_core.analytics import UsageRecorder
 from crm_core.db import Database
 
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 
 # Telegram's rule for secret_token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
-SHUTDOWN_TIMEOUT_SECONDS = 60.0  # the longest an update may take (Claude rounds included)
+SHUTDOWN_TIMEOUT_SECONDS = UPDATE_TIME_LIMIT_SECONDS
 
 
 class InFlight:
@@ -107,11 +108,15 @@ def build_app(settings: Settings, dp: Dispatcher, bot: Bot, db: Database) -> web
     app.router.add_get("/healthz", healthz)
 
     recorder = dp.workflow_data.get("usage_recorder")
+    updates = dp.workflow_data.get("updates_in_progress")
     if isinstance(recorder, UsageRecorder):
 
         async def metrics(_request: web.Request) -> web.Response:
-            body = prometheus_text(recorder, in_flight=in_flight.count)
-            return web.Response(text=body, content_type="text/plain", charset="utf-8")
+            in_progress = updates.count if isinstance(updates, UpdatesInProgress) else None
+            body = prometheus_text(recorder, in_flight=in_progress)
+            return web.Response(
+                body=body.encode(), headers={"Content-Type": PROMETHEUS_CONTENT_TYPE}
+            )
 
         app.router.add_get("/metrics", metrics)
 

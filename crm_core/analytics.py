@@ -9,7 +9,8 @@ objected to analytics (``User.analytics_opt_out``) are not counted at all.
 
 Figures accumulate in memory and are written by :meth:`UsageRecorder.flush` (every minute in
 the bot, on shutdown, and before ``/stats`` reads them); a failed flush keeps them for the
-next one.
+next one. Delivery is at least once: a connection lost right after a COMMIT counts that flush
+twice, and a process killed outright loses up to a minute of counts (never CRM data).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class Metric(StrEnum):
     OPERATION = "operation"  # an operation that ran ("delete_contact:asked": a confirmation)
     COMMAND = "command"  # a slash command a handler answered
     BUTTON = "button"  # a button pressed, by the handler that answered it
-    NLU = "nlu"  # the path free text took: rules, claude, fallback:<why>, none
+    NLU = "nlu"  # the path free text took: rules, claude, none, <engine>:fallback_<why>
     ERROR = "error"  # refusals ("add_contact:invalid_input"), limits, crashes
 
 
@@ -222,7 +223,7 @@ def percentile(buckets: dict[int, int], fraction: float) -> float:
         if count and seen + count >= rank:
             if bound == OVERFLOW_MS:
                 return float(BUCKETS_MS[-1])  # above the last bound: the bound is all we know
-            index = BUCKETS_MS.index(bound)
+            index = bisect.bisect_left(BUCKETS_MS, bound)  # bounds stored by older code too
             lower = BUCKETS_MS[index - 1] if index else 0
             return lower + (bound - lower) * (rank - seen) / count
         seen += count

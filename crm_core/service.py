@@ -30,10 +30,12 @@ class CrmService:
     # Events of operations not yet committed, and of committed ones not yet taken.
     _uncommitted: list[DomainEvent] = field(default_factory=list)
     _committed: list[DomainEvent] = field(default_factory=list)
+    # Usage of operations not yet committed: counted only if their work stays.
+    _uncounted: list[Tally] = field(default_factory=list)
     # Set by the handlers that deal with files (see handlers/files.py).
     files: FileStore | None = None
     writer: DescriptionWriter | None = None  # handed to every operation's context
-    usage: Usage = NOT_COUNTED  # counts the operations run and times them
+    usage: Usage = NOT_COUNTED  # counts the operations run (once committed) and times them
 
     @property
     def context(self) -> OperationContext:
@@ -55,13 +57,18 @@ class CrmService:
     def _commit_events(self) -> None:
         self._committed.extend(self._uncommitted)
         self._uncommitted.clear()
+        for tally in self._uncounted:
+            self.usage.count(Metric.OPERATION, tally.name)
+            if tally.seconds is not None:
+                self.usage.latency(tally.name, tally.seconds)
+        self._uncounted.clear()
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
         """Run several operations as one: committed together when the block ends, or all
         undone by an exception or by ``discard()`` (nothing half-written)."""
         self._deferred = True
-        work = UnitOfWork(self.session, self._uncommitted)
+        work = UnitOfWork(self.session, self._uncommitted, self._uncounted)
         try:
             await work.start()
             yield work
@@ -70,6 +77,7 @@ class CrmService:
         except BaseException:
             await self.session.rollback()
             self._uncommitted.clear()
+            self._uncounted.clear()
             raise
         finally:
             self._deferred = False
@@ -81,36 +89,43 @@ class CrmService:
             result = await self.registry.execute(self.context, name, args, confirmed=confirmed)
         except BaseException as error:
             del self._uncommitted[mark:]  # rolled back (the operation or its savepoint)
-            self._count(name, started, error)
+            if isinstance(error, CrmError) and name in self.registry:
+                kind = snake_case(type(error).__name__)
+                self.usage.count(Metric.ERROR, f"{name}:{kind}")  # a refusal: nothing to undo
             raise
+        if name in self.registry:  # only a registered name: a model may call anything
+            if isinstance(result, Confirmation):
+                self._uncounted.append(Tally(f"{name}:asked"))
+            else:  # timed: the completed runs only, so a quick "asked" cannot hide a slow run
+                self._uncounted.append(Tally(name, perf_counter() - started))
         if not self._deferred:  # committed by the registry
             self._commit_events()
-        self._count(name, started, result)
         return result
-
-    def _count(self, name: str, started: float, outcome: Any) -> None:
-        """Usage figures: the operation's name (only a registered one: a model may call
-        anything), how it ended, how long it took."""
-        if name not in self.registry:
-            return
-        self.usage.latency(name, perf_counter() - started)
-        if isinstance(outcome, CrmError):
-            self.usage.count(Metric.ERROR, f"{name}:{snake_case(type(outcome).__name__)}")
-        elif isinstance(outcome, Confirmation):
-            self.usage.count(Metric.OPERATION, f"{name}:asked")
-        elif not isinstance(outcome, BaseException):
-            self.usage.count(Metric.OPERATION, name)
 
     def validate(self, name: str, args: dict[str, Any]) -> Any:
         return self.registry.validate(self.context, name, args)
 
 
+@dataclass(frozen=True)
+class Tally:
+    """An operation's usage figure, held until its work is committed."""
+
+    name: str
+    seconds: float | None = None
+
+
 class UnitOfWork:
     """The operations of one message so far; ``discard()`` undoes them all."""
 
-    def __init__(self, session: AsyncSession, events: list[DomainEvent] | None = None) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        events: list[DomainEvent] | None = None,
+        tallies: list[Tally] | None = None,
+    ) -> None:
         self.session = session
         self._events = events if events is not None else []
+        self._tallies = tallies if tallies is not None else []
         self._savepoint: AsyncSessionTransaction | None = None
 
     async def start(self) -> None:
@@ -120,4 +135,5 @@ class UnitOfWork:
         if self._savepoint is not None and self._savepoint.is_active:
             await self._savepoint.rollback()
         self._events.clear()
+        self._tallies.clear()  # undone work is not usage
         await self.start()

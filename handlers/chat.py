@@ -47,8 +47,9 @@ def fallback_notice(reason: str) -> str:
 
 
 def nlu_path(interpretation: Interpretation) -> str:
-    """The path free text took, for usage figures: ``rules``, ``claude``, ``none``, or
-    ``rules:fallback_unavailable`` when the offline parser stood in for Claude."""
+    """The path free text took, for usage figures: ``rules``, ``claude``, ``none``, and
+    ``<engine>:fallback_<why>`` when the offline parser stood in for Claude
+    (``rules:fallback_unavailable``, ``none:fallback_restricted``)."""
     if interpretation.fallback_reason:
         return f"{interpretation.engine}:fallback_{interpretation.fallback_reason}"
     return interpretation.engine

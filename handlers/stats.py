@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from html import escape
 
 from aiogram import Router
@@ -34,18 +35,31 @@ def nlu_label(path: str) -> str:
 def error_label(name: str) -> str:
     """``add_contact:invalid_input`` -> ``/add_contact: refused input``."""
     subject, _sep, kind = name.partition(":")
-    labels = {
+    if subject == "rate_limited":
+        limits = {
+            "msg": _("messages per minute"),
+            "ai": _("AI requests per hour"),
+            "export": _("exports per day"),
+        }
+        return _("rate limit reached ({limit})").format(limit=limits.get(kind, _("other")))
+    if subject == "crash":
+        return _("failure on our side")
+    kinds = {
         "invalid_input": _("refused input"),
         "not_found": _("not found"),
         "ambiguous": _("several matches"),
         "forbidden": _("not allowed"),
         "conflict": _("conflict"),
     }
-    if subject == "rate_limited":
-        return _("rate limit reached ({limit})").format(limit=escape(kind))
-    if subject == "crash":
-        return _("failure on our side ({kind})").format(kind=escape(kind))
-    return f"/{escape(subject)}: {labels.get(kind, escape(kind))}"
+    return f"/{escape(subject)}: {kinds.get(kind, _('other'))}"
+
+
+def _summed(items: list[tuple[str, int]], label: Callable[[str], str]) -> list[tuple[str, int]]:
+    """Counts under their labels, most first (several names can share one label)."""
+    totals: dict[str, int] = {}
+    for name, count in items:
+        totals[label(name)] = totals.get(label(name), 0) + count
+    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))
 
 
 def _ms(value: float) -> str:
@@ -57,7 +71,7 @@ def _ms(value: float) -> str:
 def stats_text(report: UsageReport) -> str:
     counts = report.counts
     lines = [
-        _("<b>Your agency's usage</b>, {first} to {last}").format(
+        _("<b>Your agency's usage</b>, {first} to {last} (UTC days)").format(
             first=report.first_day.isoformat(), last=report.last_day.isoformat()
         ),
         _(
@@ -80,7 +94,8 @@ def stats_text(report: UsageReport) -> str:
             lines.append(f"• {label} — {count}")
     if paths := counts.get(Metric.NLU.value):
         lines += ["", _("<b>Free text read by</b>")]
-        lines += [f"• {nlu_label(name)} — {count}" for name, count in paths[:SHOWN]]
+        summed = _summed(paths, nlu_label)
+        lines += [f"• {label} — {count}" for label, count in summed[:SHOWN]]
     if report.latencies:
         lines += ["", _("<b>Speed</b> (median · 95th percentile)")]
         lines += [
@@ -89,7 +104,8 @@ def stats_text(report: UsageReport) -> str:
         ]
     if errors := counts.get(Metric.ERROR.value):
         lines += ["", _("<b>Refusals and errors</b>")]
-        lines += [f"• {error_label(name)} — {count}" for name, count in errors[:SHOWN]]
+        summed = _summed(errors, error_label)
+        lines += [f"• {label} — {count}" for label, count in summed[:SHOWN]]
     if not counts and not report.latencies:
         lines += ["", _("Nothing counted yet in this period.")]
     lines += [

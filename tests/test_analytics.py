@@ -7,14 +7,16 @@ from __future__ import annotations
 import asyncio
 import math
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
+from aiogram.types import Chat
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 import run_bot
 from bot.factory import create_bot, create_dispatcher
@@ -34,7 +36,7 @@ from crm_core.analytics import (
 )
 from crm_core.context import OperationContext
 from crm_core.db import Database
-from crm_core.models import Agency, UsageCount, UsageLatency
+from crm_core.models import Agency, UsageCount, UsageLatency, User
 from crm_core.registry import Operation, OperationInput, Registry, build_registry
 from scheduler.privacy import purge_privacy
 from tests.conftest import sign_up
@@ -99,7 +101,7 @@ async def test_a_session_of_work_is_counted_by_feature(harness: Harness, owner: 
     assert grew[("operation", "delete_contact:asked")] == 1
     assert grew[("operation", "delete_contact")] == 1
     assert sum(count for (metric, _), count in grew.items() if metric == "button") == 1
-    assert await latency_runs(harness, "add_contact") >= 3  # the refusal was timed too
+    assert await latency_runs(harness, "add_contact") == 2  # completed runs only
 
 
 async def test_figures_hold_no_identifiers(
@@ -113,6 +115,15 @@ async def test_figures_hold_no_identifiers(
     await owner.send("called Marie Dupont about P1 in Lyon")
     await owner.send("/Marie_Dupont")  # a "command" made of a name
     await rival.send("/contacts Marie")
+    # Other handlers answer unknown commands too: a group's refusal, a policy prompt.
+    group = Chat(id=-100123, type="supergroup", title="Team")
+    await owner.send("/marie_dupont_0612345678", chat=group)
+    async with harness.db.system_session() as session:
+        await session.execute(
+            update(User).where(User.telegram_id == rival.id).values(policy_version="2000-01")
+        )
+        await session.commit()
+    assert "privacy policy" in (await rival.send("/marie_dupont")).text
     await counts(harness)  # flushed
     async with harness.db.system_session() as session:
         count_rows = list(await session.scalars(select(UsageCount)))
@@ -171,6 +182,21 @@ async def test_people_who_objected_are_not_counted(
     assert (await counts(harness))[("operation", "add_contact")] == before.get(
         ("operation", "add_contact"), 0
     ) + 2
+
+
+async def test_an_objection_outlives_membership(
+    harness: Harness, owner: ChatUser, agent: ChatUser
+) -> None:
+    await agent.send("/privacy")
+    await agent.press("Usage analytics: on")  # objects
+    await owner.send("/team")
+    await owner.press("Remove Bob Durand")
+    await owner.press("Yes")
+    before = await counts(harness)
+    assert "/start" in (await agent.send("/contacts")).text  # no agency any more
+    await agent.send("/help")
+    await agent.send("/start")
+    assert await counts(harness) == before
 
 
 async def test_rate_limited_messages_are_counted_as_refusals(
@@ -309,8 +335,7 @@ def test_run_bot_stats_prints_the_service_wide_figures(
 
     async def some_usage() -> None:
         db = Database(f"sqlite+aiosqlite:///{database}")
-        clock = Clock()
-        recorder = UsageRecorder(db, lambda: clock().replace(year=2026))
+        recorder = UsageRecorder(db, lambda: datetime.now(UTC))  # the command reads today
         for agency in (1, 2):
             usage = analytics.Usage(recorder, agency)
             usage.count(analytics.Metric.OPERATION, "add_contact")
@@ -322,10 +347,12 @@ def test_run_bot_stats_prints_the_service_wide_figures(
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("BOT_TOKEN", raising=False)
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
-    assert run_bot.main(["stats", "--days", "3650"]) == 0
+    assert run_bot.main(["stats", "--days", "1"]) == 0
     out = capsys.readouterr().out
-    assert "all agencies" in out and "agencies active: 2" in out
+    assert "(1 days), all agencies" in out and "agencies active: 2" in out
     assert "add_contact" in out and "p95" in out
+    with pytest.raises(SystemExit):
+        run_bot.main(["stats", "30"])  # the number of days goes with --days
     assert run_bot.main(["stats", "--days", "0"]) == 2
 
 
@@ -333,10 +360,20 @@ async def test_prometheus_metrics_on_the_webhook_server(
     harness: Harness, owner: ChatUser, settings: Settings, db: Database
 ) -> None:
     await owner.send("/add_contact Marie Dupont")
-    text = prometheus_text(recorder_of(harness))
+    recorder = recorder_of(harness)
+    recorder.add_latency(1, "add_contact", 0.150)  # a second run, in a slower bucket
+    text = prometheus_text(recorder)
     assert 'crm_usage_total{metric="operation",name="add_contact"} 1' in text
-    assert 'crm_operation_duration_seconds_count{operation="add_contact"} 1' in text
-    assert 'le="+Inf"} 1' in text and "Marie" not in text
+    assert 'crm_operation_duration_seconds_count{operation="add_contact"} 2' in text
+    assert "Marie" not in text
+    buckets = [
+        int(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith('crm_operation_duration_seconds_bucket{operation="add_contact"')
+    ]
+    assert buckets == sorted(buckets) and buckets[-1] == 2  # cumulative, +Inf = count
+    assert 'operation="add_contact",le="0.2"} 2' in text
+    assert 'operation="add_contact",le="0.1"} 1' in text
 
     # Served by the webhook app (the same dispatcher type the workers run).
     hook = settings.model_copy(
@@ -357,7 +394,26 @@ async def test_prometheus_metrics_on_the_webhook_server(
     ):
         assert response.status == 200
         body = await response.text()
-    assert "# TYPE crm_usage_total counter" in body and "crm_updates_in_flight" in body
+    assert "# TYPE crm_usage_total counter" in body and "crm_updates_in_flight 0" in body
+    assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+
+
+async def test_stopping_the_bot_writes_the_counts(harness: Harness, owner: ChatUser) -> None:
+    await owner.send("/add_contact Marie Dupont")
+    async with harness.db.system_session() as session:
+        assert list(await session.scalars(select(UsageCount))) == []  # not yet written
+    await harness.dispatcher.emit_startup(bot=harness.bot)
+    await harness.dispatcher.emit_shutdown(bot=harness.bot)
+    async with harness.db.system_session() as session:
+        written = {(r.metric, r.name) for r in await session.scalars(select(UsageCount))}
+    assert ("operation", "add_contact") in written
+
+
+def test_percentiles_interpolate_inside_a_bucket() -> None:
+    assert percentile({10: 1, 20: 1}, 0.5) == 10.0
+    assert percentile({20: 4}, 0.5) == 15.0  # halfway between 10 and 20 ms
+    assert percentile({1: 1, OVERFLOW_MS: 99}, 0.99) == BUCKETS_MS[-1]
+    assert percentile({15: 2}, 0.5) == 12.5  # a bound no longer in the list still reads
 
 
 class NoArguments(OperationInput):

@@ -18,7 +18,7 @@ from bot.factory import create_bot, create_dispatcher, create_interpreter
 from bot.local_session import LocalBotSession
 from bot.settings import Settings
 from crm_core.db import Database
-from crm_core.models import Agency, Contact, Reminder, User
+from crm_core.models import Agency, Contact, Reminder, UsageCount, UsageLatency, User
 from crm_core.registry import build_registry
 from crm_core.views import ContactList, ContactView
 from nlu.claude import ClaudeInterpreter
@@ -384,6 +384,19 @@ async def test_a_failure_in_round_two_undoes_round_one(
     assert await contacts_named(harness, "Half Written") == []
     assert fallback.texts == ["hello there"] and UNAVAILABLE in turn.text
     assert "Half Written" not in turn.text  # the discarded card was never shown
+    # Undone work is not usage: no add_contact counted, only the path the message took.
+    recorder = harness.dispatcher.workflow_data["usage_recorder"]
+    await recorder.flush()
+    async with harness.db.system_session() as session:
+        counted = {
+            (row.metric, row.name): row.count
+            for row in await session.scalars(
+                select(UsageCount).where(UsageCount.metric.in_(["operation", "nlu"]))
+            )
+        }
+        timed = list(await session.scalars(select(UsageLatency)))
+    assert counted == {("nlu", "none:fallback_unavailable"): 1}
+    assert timed == []
 
 
 async def test_a_client_error_is_not_retried_and_falls_back(
