@@ -74,6 +74,11 @@ def menu(member: Member, settings: Settings) -> Reply:
         _("/mydata — what we hold about you"),
         _("/export — a ZIP of your data"),
         _("/delete — delete your account (/delete cancel undoes it)"),
+        "",
+        _(
+            "Usage analytics count how often each feature is used and how fast it answers, "
+            "never who or what: no names, records or messages."
+        ),
     ]
     if member.actor.is_owner:
         lines += [

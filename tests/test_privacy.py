@@ -31,6 +31,7 @@ async def test_menu_shows_policy_contact_and_rights(owner: ChatUser) -> None:
     assert "/mydata" in turn.text and "/export" in turn.text and "/delete" in turn.text
     assert "/privacy_requests" in turn.text  # the owner's
     assert "Marketing messages: off" in turn.labels  # opt-in only
+    assert "never who or what" in turn.text  # what objecting to analytics is about
 
 
 async def test_toggles_are_stored_and_logged_with_due_date(
