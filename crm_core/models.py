@@ -450,6 +450,10 @@ class Reminder(LinkedRecord, Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     text: Mapped[str] = mapped_column(String(1000))
     recurrence: Mapped[str | None] = mapped_column(String(10))
+    # While a recurring reminder is snoozed: the scheduled time of the occurrence the snooze
+    # stands for. The series goes on from it (see crm_core/recurrence.py), not from the snoozed
+    # due_at, so a snooze moves one occurrence and never the later ones.
+    series_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(10), default=ReminderStatus.PENDING, index=True)
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

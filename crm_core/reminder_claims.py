@@ -140,6 +140,7 @@ class Pending:
     claim: Claim
     notice: ReminderNotice
     due_at: datetime
+    series_due_at: datetime | None  # set while a recurring reminder is snoozed
     recurrence: str | None
     attempts: int
 
@@ -190,6 +191,7 @@ async def load_claimed(
                     by_id[reminder.id],
                     notice,
                     reminder.due_at,
+                    reminder.series_due_at,
                     reminder.recurrence,
                     reminder.attempts,
                 )

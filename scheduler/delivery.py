@@ -11,7 +11,8 @@
   Bot API timeout.)
 - Sent: ``fired_at`` is set; the reminder stays pending until the agent presses Done. A
   recurring one moves to its next occurrence (same wall-clock time in the agent's zone), so
-  it is owed a message again then.
+  it is owed a message again then; a snoozed one moves on from the scheduled time of the
+  occurrence it stood for (``series_due_at``), not from the snoozed time.
 - Retry (429, 5xx, network): the lease is extended to the server's retry_after, or to an
   exponential backoff. Unreachable (403): the agent is marked, and their reminders are no
   longer claimed until they unblock the bot.
@@ -103,12 +104,15 @@ class ReminderDelivery:
                 log.warning("reminder %s cannot be sent: given up", pending.claim.reminder_id)
             values = {**release, "fired_at": now, "late": pending.notice.late, "attempts": 0}
             if pending.recurrence:
+                # From the snoozed occurrence's scheduled time if it was snoozed: a snooze
+                # moves that occurrence only.
                 values["due_at"] = next_occurrence(
-                    pending.due_at,
+                    pending.series_due_at or pending.due_at,
                     pending.recurrence,
                     pending.notice.recipient.timezone,
                     after=now,
                 )
+                values["series_due_at"] = None
         elif outcome.status is Delivery.RETRY:
             delay = (
                 timedelta(seconds=outcome.retry_after)

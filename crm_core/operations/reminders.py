@@ -22,7 +22,7 @@ from crm_core.i18n import N_
 from crm_core.models import Reminder, ReminderStatus
 from crm_core.operations.common import new_record, next_number, resolve, scoped, view_of, views_of
 from crm_core.operations.links import LinkFields, resolve_links
-from crm_core.recurrence import next_occurrence
+from crm_core.recurrence import next_occurrence, previous_occurrence
 from crm_core.registry import OperationInput, operation
 from crm_core.views import ReminderList, ReminderView
 
@@ -132,7 +132,14 @@ async def list_reminders(ctx: OperationContext, args: ListReminders) -> Reminder
 @operation("complete_reminder", CompleteReminder, writes=True)
 async def complete_reminder(ctx: OperationContext, args: CompleteReminder) -> ReminderView:
     reminder = await _pending(ctx, args.reminder)
-    if reminder.recurrence and reminder.fired_at is not None:
+    if reminder.recurrence and reminder.series_due_at is not None:
+        # A snoozed occurrence is done: the series goes on from its scheduled time.
+        reminder.due_at = next_occurrence(
+            reminder.series_due_at, reminder.recurrence, ctx.actor.timezone, after=ctx.now
+        )
+        reminder.series_due_at = None
+        reminder.fired_at = None
+    elif reminder.recurrence and reminder.fired_at is not None:
         # Firing already moved it to its next occurrence: Done acknowledges the one sent.
         reminder.fired_at = None
     elif reminder.recurrence:
@@ -158,6 +165,15 @@ async def cancel_reminder(ctx: OperationContext, args: CancelReminder) -> Remind
 async def snooze_reminder(ctx: OperationContext, args: SnoozeReminder) -> ReminderView:
     _require_future(ctx, "until", args.until)
     reminder = await _pending(ctx, args.reminder)
+    if reminder.recurrence and reminder.series_due_at is None:
+        # A snooze moves one occurrence: remember its scheduled time (a second snooze keeps
+        # it), and the series goes on from there. Sent and not yet acknowledged, the
+        # occurrence snoozed is the one sent, and firing already moved due_at one step on.
+        reminder.series_due_at = (
+            previous_occurrence(reminder.due_at, reminder.recurrence, ctx.actor.timezone)
+            if reminder.fired_at is not None
+            else reminder.due_at
+        )
     reminder.due_at = args.until
     await ctx.session.flush()
     return await view_of(ctx, reminder)
