@@ -4,7 +4,7 @@ homonyms, confirmations, guided forms and the buttons on record cards."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -602,6 +602,66 @@ async def test_completing_a_recurring_reminder_moves_it_on(
     reminder = await by_ref(harness, owner, Reminder, 1)
     assert (reminder.due_at, reminder.status, reminder.completed_at) == (next_due, "pending", None)
     assert "Check mail" in (await owner.send("/reminders")).text
+
+
+async def test_a_snooze_moves_one_occurrence_of_a_recurring_reminder(
+    harness: Harness, owner: ChatUser, clock: Clock
+) -> None:
+    """Every Monday at 09:00, snoozed twice on one Monday then done: the next one is still
+    Monday 09:00, not the snoozed time."""
+    await ok(owner, "/add_reminder Team call due_at=2026-03-16 09:00 recurrence=weekly", "R1")
+    clock.now = utc(2026, 3, 16, 7, 30)  # Monday 08:30 in Paris
+
+    first = await owner.send("/snooze_reminder R1 in 2 hours")
+    assert "Mon 16 Mar 10:30" in first.text  # the card shows the snoozed time
+    clock.advance(hours=2)
+    second = await owner.send("/snooze_reminder R1 in 1 hour")
+    assert "Mon 16 Mar 11:30" in second.text
+    reminder = await by_ref(harness, owner, Reminder, 1)
+    assert (reminder.due_at, reminder.series_due_at) == (
+        utc(2026, 3, 16, 10, 30),
+        utc(2026, 3, 16, 8, 0),  # the occurrence's own time: the first snooze's anchor kept
+    )
+
+    done = await owner.send("/complete_reminder R1")
+
+    assert "Mon 23 Mar 09:00" in done.text
+    reminder = await by_ref(harness, owner, Reminder, 1)
+    assert (reminder.due_at, reminder.series_due_at, reminder.status) == (
+        utc(2026, 3, 23, 8, 0),
+        None,
+        "pending",
+    )
+
+
+async def test_a_recurring_reminder_snoozed_before_its_time_is_done_once(
+    harness: Harness, owner: ChatUser, clock: Clock
+) -> None:
+    """Snoozed the day before and done before the snoozed time: that occurrence is done, the
+    next is the week after at the usual time."""
+    await ok(owner, "/add_reminder Team call due_at=2026-03-16 09:00 recurrence=weekly", "R1")
+    clock.now = utc(2026, 3, 15, 17, 0)  # Sunday evening
+    await owner.send("/snooze_reminder R1 until=2026-03-16 14:00")
+
+    done = await owner.send("/complete_reminder R1")
+
+    assert "Mon 23 Mar 09:00" in done.text
+    assert (await by_ref(harness, owner, Reminder, 1)).due_at == utc(2026, 3, 23, 8, 0)
+
+
+async def test_snoozing_a_one_off_reminder_is_unchanged(
+    harness: Harness, owner: ChatUser, clock: Clock
+) -> None:
+    await ok(owner, "/add_reminder Call the notary due_at=today 10:00", "R1")
+    await owner.send("/snooze_reminder R1 in 2 hours")
+    reminder = await by_ref(harness, owner, Reminder, 1)
+    assert (reminder.due_at, reminder.series_due_at) == (START + timedelta(hours=2), None)
+
+    done = await owner.send("/complete_reminder R1")
+
+    assert "done" in done.text
+    reminder = await by_ref(harness, owner, Reminder, 1)
+    assert (reminder.status, reminder.completed_at) == ("done", clock.now)
 
 
 # --- the agenda ------------------------------------------------------------------------------

@@ -264,6 +264,89 @@ async def test_done_on_a_fired_recurring_reminder_does_not_skip_the_next_one(
     assert await delivery_for(harness).run_once() == 1
 
 
+async def test_a_snoozed_weekly_reminder_keeps_its_local_time_across_the_spring_change(
+    harness: Harness, owner: ChatUser, clock: Clock
+) -> None:
+    """Monday 09:00 in Paris, sent, snoozed an hour from its message, sent again: the next is
+    Monday 09:00 in summer time (07:00 UTC), neither 10:00 nor 08:00 UTC."""
+    await add(owner, "/add_reminder Team call due_at=2026-03-23 09:00 recurrence=weekly")
+    delivery = delivery_for(harness)
+    clock.now = utc(2026, 3, 23, 8, 0)  # Monday 09:00, winter time
+    assert await delivery.run_once() == 1
+
+    snoozed = await owner.press("+1 h")
+    assert "Mon 23 Mar 10:00" in snoozed.text
+    clock.advance(hours=1)
+    assert await delivery.run_once() == 1
+    [reminder] = await reminders(harness)
+    assert (reminder.due_at, reminder.series_due_at) == (utc(2026, 3, 30, 7, 0), None)
+
+    await owner.press("Done")  # acknowledges the message sent: the series stays put
+    assert (await reminders(harness))[0].due_at == utc(2026, 3, 30, 7, 0)
+    clock.now = utc(2026, 3, 30, 6, 59)
+    assert await delivery.run_once() == 0
+    clock.now = utc(2026, 3, 30, 7, 0)
+    assert await delivery.run_once() == 1
+    assert "Mon 30 Mar 09:00" in sent_to(harness, owner)[-1].text
+
+
+async def test_a_recurring_reminder_snoozed_before_it_is_sent_comes_back_at_its_time(
+    harness: Harness, owner: ChatUser, clock: Clock
+) -> None:
+    await add(owner, "/add_reminder Team call due_at=2026-03-16 09:00 recurrence=weekly")
+    delivery = delivery_for(harness)
+    clock.now = utc(2026, 3, 16, 7, 0)  # Monday 08:00 in Paris
+    await owner.send("/snooze_reminder R1 in 2 hours")
+
+    clock.now = utc(2026, 3, 16, 8, 0)
+    assert await delivery.run_once() == 0  # 09:00 was moved
+    clock.now = utc(2026, 3, 16, 9, 0)
+    assert await delivery.run_once() == 1
+
+    [reminder] = await reminders(harness)
+    assert (reminder.due_at, reminder.series_due_at) == (utc(2026, 3, 23, 8, 0), None)
+
+
+async def test_done_after_snoozing_a_sent_recurring_reminder_does_not_send_it_again(
+    harness: Harness, owner: ChatUser, clock: Clock
+) -> None:
+    await add(owner, "/add_reminder Check mail due_at=today 10:00 recurrence=daily")
+    delivery = delivery_for(harness)
+    clock.now = utc(2026, 3, 10, 9, 0)
+    await delivery.run_once()
+    await owner.press("+1 h")
+    await owner.press("+1 h")  # snoozed twice: still the 10:00 occurrence
+
+    clock.advance(minutes=30)
+    await owner.press("Done")
+
+    [reminder] = await reminders(harness)
+    assert (reminder.due_at, reminder.series_due_at) == (utc(2026, 3, 11, 9, 0), None)
+    clock.now = utc(2026, 3, 10, 11, 0)
+    assert await delivery.run_once() == 0  # the snoozed time passes quietly
+    clock.now = utc(2026, 3, 11, 9, 0)
+    assert await delivery.run_once() == 1
+
+
+async def test_a_monthly_reminder_snoozed_from_its_message_stays_on_its_day(
+    harness: Harness, owner: ChatUser, clock: Clock
+) -> None:
+    """The 31st, sent and snoozed, comes back as next month's clamped occurrence (30 April),
+    the one firing had already planned."""
+    await add(owner, "/add_reminder Pay rent due_at=2026-03-31 09:00 recurrence=monthly")
+    delivery = delivery_for(harness)
+    clock.now = utc(2026, 3, 31, 7, 0)  # summer time: 09:00 is 07:00 UTC
+    await delivery.run_once()
+    assert (await reminders(harness))[0].due_at == utc(2026, 4, 30, 7, 0)
+
+    await owner.press("Tomorrow 9:00")
+    clock.now = utc(2026, 4, 1, 7, 0)
+    assert await delivery.run_once() == 1
+
+    [reminder] = await reminders(harness)
+    assert (reminder.due_at, reminder.series_due_at) == (utc(2026, 4, 30, 7, 0), None)
+
+
 # --- the APScheduler wiring ---------------------------------------------------------------------
 
 
