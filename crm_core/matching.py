@@ -94,20 +94,18 @@ def max_surface_min_for(surface: int) -> int:
 
 def same_place(wanted: str, listing: Listing) -> bool | None:
     """True when the wanted city or postcode names the listing's place; None when the listing
-    says nowhere. A two-digit "département" matches its postcodes ("69" -> 69004)."""
+    says nowhere. A two-digit "département" matches its postcodes ("69" -> 69004). Cities
+    compare by values.place_key, the key stored beside them that SQL compares
+    (operations/matching.py): what fits here, the SQL filter must let through."""
     if not listing.city and not listing.postcode:
         return None
-    key = _place_key(wanted)
-    if listing.city and _place_key(listing.city) == key:
+    key = values.place_key(wanted)
+    if listing.city and values.place_key(listing.city) == key:
         return True
     if listing.postcode:
         code = listing.postcode.replace(" ", "")
         return key == code or (key.isdigit() and len(key) in (2, 3) and code.startswith(key))
     return False
-
-
-def _place_key(name: str) -> str:
-    return values.search_key(name.replace("-", " "))
 
 
 def _percent(part: float) -> int:

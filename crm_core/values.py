@@ -26,6 +26,7 @@ __all__ = [
     "parse_phone",
     "parse_rooms",
     "parse_surface",
+    "place_key",
     "search_key",
     "shown",
 ]
@@ -111,6 +112,23 @@ def search_key(value: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(char for char in text if not unicodedata.combining(char))
     return " ".join(text.split())
+
+
+# What separates the words of a town's name, written one way or another: "Saint-Étienne",
+# "St. Etienne", "L'Isle-d'Abeau", "Aix en Provence"; any dash or apostrophe counts.
+_PLACE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212'\u2019\u02bc.,/]+")
+_PLACE_ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
+
+
+def place_key(value: str) -> str:
+    """Key of a town or area, to compare places as people write them: the search_key with
+    hyphens, apostrophes and dots read as spaces, and "St"/"Ste" as "Saint"/"Sainte":
+    "ST-ÉTIENNE" -> "saint etienne". A postcode or département keeps its digits only
+    ("69 004" -> "69004"). Idempotent, so keys compare with keys."""
+    words = _PLACE_SEPARATORS.sub(" ", search_key(value)).split()
+    if words and all(word.isdecimal() for word in words):
+        return "".join(words)
+    return " ".join(_PLACE_ABBREVIATIONS.get(word, word) for word in words)
 
 
 # --- phone & e-mail -----------------------------------------------------------------------
