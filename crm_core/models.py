@@ -23,7 +23,9 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, validates
+
+from crm_core import values
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -336,6 +338,17 @@ def same_agency_link(table: str, column: str, target: str) -> ForeignKeyConstrai
     )
 
 
+# Matching compares places by key, in SQL and in Python alike (crm_core.matching.same_place):
+# "Saint-Etienne", "ST ÉTIENNE" and "St-Étienne" are one town. Case folding and "St" -> "Saint"
+# can lengthen a name: the key has room, and is cut to its column all the same.
+CITY_KEY_LENGTH = 200
+
+
+def city_key(city: str | None) -> str | None:
+    """The stored key of a city (crm_core.values.place_key); None for no city."""
+    return None if city is None else values.place_key(city)[:CITY_KEY_LENGTH]
+
+
 class Contact(TenantRecord, Base):
     __tablename__ = "contacts"
     ref_prefix = "C"
@@ -346,6 +359,7 @@ class Contact(TenantRecord, Base):
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     role: Mapped[str] = mapped_column(String(20), default=ContactRole.BUYER)
     city: Mapped[str | None] = mapped_column(String(120))
+    city_key: Mapped[str | None] = mapped_column(String(CITY_KEY_LENGTH))
     budget_min: Mapped[int | None] = mapped_column(BigInteger)
     budget_max: Mapped[int | None] = mapped_column(BigInteger)
     property_type: Mapped[str | None] = mapped_column(String(20))
@@ -357,7 +371,16 @@ class Contact(TenantRecord, Base):
     @classmethod
     def __extra_table_args__(cls) -> tuple[Any, ...]:
         # Matching a listing with its buyers or tenants (operations/matching.py).
-        return (Index("ix_contacts_matching", "agency_id", "role", "budget_max"),)
+        return (
+            Index("ix_contacts_matching", "agency_id", "role", "budget_max"),
+            Index("ix_contacts_city_key", "agency_id", "city_key"),
+        )
+
+    @validates("city")
+    def _keep_city_key(self, _name: str, city: str | None) -> str | None:
+        # Every write of the city through the ORM (operations, imports) keeps its key.
+        self.city_key = city_key(city)
+        return city
 
 
 class Property(TenantRecord, Base):
@@ -368,6 +391,7 @@ class Property(TenantRecord, Base):
     title_key: Mapped[str] = mapped_column(String(400), index=True)
     address: Mapped[str | None] = mapped_column(String(300))
     city: Mapped[str | None] = mapped_column(String(120))
+    city_key: Mapped[str | None] = mapped_column(String(CITY_KEY_LENGTH))
     postcode: Mapped[str | None] = mapped_column(String(12))
     property_type: Mapped[str] = mapped_column(String(20), default=PropertyType.APARTMENT)
     transaction: Mapped[str] = mapped_column(String(10), default=Transaction.SALE)
@@ -385,7 +409,14 @@ class Property(TenantRecord, Base):
             same_agency_link(cls.__tablename__, "owner_contact_id", "contacts"),
             # Matching a buyer or tenant with available listings (operations/matching.py).
             Index("ix_properties_matching", "agency_id", "status", "transaction", "price"),
+            Index("ix_properties_city_key", "agency_id", "city_key"),
         )
+
+    @validates("city")
+    def _keep_city_key(self, _name: str, city: str | None) -> str | None:
+        # Every write of the city through the ORM (operations, imports) keeps its key.
+        self.city_key = city_key(city)
+        return city
 
 
 class Deal(TenantRecord, Base):

@@ -32,6 +32,7 @@ from crm_core.models import (
     Note,
     Property,
     Reminder,
+    city_key,
 )
 from crm_core.operations.common import (
     apply_fields,
@@ -165,7 +166,7 @@ async def find_contacts(ctx: OperationContext, args: FindContacts) -> ContactLis
     if args.role:
         query = query.where(Contact.role == args.role)
     if args.city:
-        query = query.where(func.lower(Contact.city) == args.city.lower())
+        query = query.where(Contact.city_key == city_key(args.city))
     total = await ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await ctx.session.scalars(
         query.order_by(Contact.updated_at.desc(), Contact.number.desc()).limit(args.limit)

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import Row, func, literal, or_
+from sqlalchemy import Row, func, or_
 
 from crm_core import matching
 from crm_core.context import OperationContext
 from crm_core.fields import Limit, Reference
 from crm_core.i18n import N_
-from crm_core.models import Contact, Property, PropertyStatus
+from crm_core.models import Contact, Property, PropertyStatus, city_key
 from crm_core.operations.common import contact_view, resolve, scoped, views_of
 from crm_core.registry import OperationInput, operation
 from crm_core.views import (
@@ -116,10 +116,11 @@ def property_candidates(
         .where(Property.status == PropertyStatus.AVAILABLE, Property.transaction == transaction)
     )
     if criteria.city:
-        city = criteria.city.strip()
-        places = [func.lower(Property.city) == func.lower(literal(city)), Property.city.is_(None)]
-        if city.replace(" ", "").isdigit():
-            places.append(Property.postcode.startswith(city.replace(" ", ""), autoescape=True))
+        key = city_key(criteria.city) or ""
+        places = [Property.city_key == key, Property.city.is_(None)]
+        if key.isdigit():  # a postcode or a département: "69" finds 69004 and "69 004"
+            postcode = func.replace(Property.postcode, " ", "")
+            places.append(postcode.startswith(key, autoescape=True))
         query = query.where(or_(*places))
     if criteria.budget_max is not None:
         ceiling = matching.max_price_for(criteria.budget_max)
@@ -141,13 +142,13 @@ def contact_candidates(ctx: OperationContext, listing: matching.Listing) -> Any:
         .where(Contact.role.in_(matching.roles_for(listing.transaction)))
     )
     if listing.city or listing.postcode:
-        places = [Contact.city.is_(None)]
+        keys = set()
         if listing.city:
-            places.append(func.lower(Contact.city) == func.lower(literal(listing.city)))
-        if listing.postcode:
+            keys.add(city_key(listing.city))
+        if listing.postcode:  # a client may want a postcode or a département ("69", "974")
             code = listing.postcode.replace(" ", "")
-            places.extend([Contact.city == code, Contact.city == code[:2]])
-        query = query.where(or_(*places))
+            keys.update((code, code[:2], code[:3]))
+        query = query.where(or_(Contact.city.is_(None), Contact.city_key.in_(sorted(keys))))
     if listing.price is not None:
         floor = matching.min_budget_for(listing.price)
         query = query.where(or_(Contact.budget_max.is_(None), Contact.budget_max >= floor))

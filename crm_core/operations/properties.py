@@ -35,6 +35,7 @@ from crm_core.models import (
     PropertyType,
     Reminder,
     Transaction,
+    city_key,
 )
 from crm_core.operations.common import (
     apply_fields,
@@ -170,7 +171,7 @@ async def find_properties(ctx: OperationContext, args: FindProperties) -> Proper
         )
     if args.city:
         query = query.where(
-            or_(func.lower(Property.city) == args.city.lower(), Property.postcode == args.city)
+            or_(Property.city_key == city_key(args.city), Property.postcode == args.city)
         )
     filters = (
         (args.property_type, Property.property_type.__eq__),
