@@ -28,7 +28,7 @@ from sqlalchemy import insert
 from crm_core import schema
 from crm_core.context import Actor, OperationContext
 from crm_core.db import Database
-from crm_core.models import Activity, Agency, Contact, Deal, Property, Role, User
+from crm_core.models import Activity, Agency, Contact, Deal, Property, Role, User, city_key
 from crm_core.registry import build_registry
 
 CITIES = [
@@ -60,6 +60,7 @@ def contact_rows(rng: random.Random, agency_id: int, count: int, now: datetime) 
     rows = []
     for n in range(1, count + 1):
         role = rng.choice(ROLES)
+        city = rng.choice(CITIES)[0] if n % 10 else None
         rent = role == "tenant"
         top = rng.randrange(600, 3000, 50) if rent else rng.randrange(150_000, 900_000, 5000)
         rows.append(
@@ -70,7 +71,8 @@ def contact_rows(rng: random.Random, agency_id: int, count: int, now: datetime) 
                 "name_key": f"client {n}",
                 "phone": f"+336{n:08d}" if n % 3 else None,
                 "role": role,
-                "city": rng.choice(CITIES)[0] if n % 10 else None,
+                "city": city,
+                "city_key": city_key(city),  # bulk inserts skip the model's own upkeep
                 "budget_max": top if n % 7 else None,
                 "property_type": rng.choice(TYPES) if n % 2 else None,
                 "rooms_min": rng.randint(1, 5) if n % 3 == 0 else None,
@@ -94,6 +96,7 @@ def property_rows(rng: random.Random, agency_id: int, count: int, now: datetime)
                 "title": f"Listing {n}",
                 "title_key": f"listing {n} {city.lower()}",
                 "city": city,
+                "city_key": city_key(city),
                 "postcode": postcode,
                 "property_type": rng.choice(TYPES),
                 "transaction": "rent" if rent else "sale",
