@@ -1,7 +1,7 @@
 """One town however it is written: "Saint-Étienne", "Saint-Etienne", "st etienne", "SAINT
 ETIENNE". Matching compares the stored city keys in SQL (operations/matching.py) and
 values.place_key in Python (matching.same_place); a buyer and a listing meet whichever way the
-agent typed the town, alerts too, and a database migrated from 0009 has its keys filled."""
+agent typed the town, alerts too, and a database migrated from 0010 has its keys filled."""
 
 from __future__ import annotations
 
@@ -180,12 +180,12 @@ TOWNS = [None, "Saint-Étienne", "ST ETIENNE", "Lyon", "L’Isle-d’Abeau", "69
 ROWS = 2 * 1000 + 7  # more than two of the migration's batches
 
 
-async def test_upgrading_from_0009_fills_the_keys(db: Database) -> None:
-    """A populated database at 0009 (both engines): 0010 fills every row's key with the same
+async def test_upgrading_from_0010_fills_the_keys(db: Database) -> None:
+    """A populated database at 0010 (both engines): 0011 fills every row's key with the same
     normaliser the models use; its downgrade drops them; up again."""
     now = datetime(2026, 12, 4, tzinfo=UTC)
     try:
-        await schema.migrate(db, "0009", downgrade=True)
+        await schema.migrate(db, "0010", downgrade=True)
         async with db.system_session() as session:
             agency = Agency(name="Acme")
             session.add(agency)
@@ -228,7 +228,7 @@ async def test_upgrading_from_0009_fills_the_keys(db: Database) -> None:
             )
             assert found == 1
 
-        await schema.migrate(db, "0009", downgrade=True)
+        await schema.migrate(db, "0010", downgrade=True)
         async with db.engine.connect() as connection:
             for table in ("contacts", "properties"):
                 columns = await connection.run_sync(

@@ -1,7 +1,7 @@
 """City keys: matching compares places by a normalised key, not lower(city)
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-04 19:30:00.000000
 """
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 from crm_core.values import place_key
 
 
-revision: str = '0010'
-down_revision: str | None = '0009'
+revision: str = '0011'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
