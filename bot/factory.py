@@ -176,7 +176,7 @@ def create_dispatcher(
     async def on_shutdown() -> None:
         # Polling stops without waiting for the updates being handled: let them finish, so
         # their work and their counts are not cut off by the database closing.
-        await in_progress.wait_idle(UPDATE_TIME_LIMIT_SECONDS)
+        await in_progress.work.wait_idle(UPDATE_TIME_LIMIT_SECONDS)
         if flusher is not None:
             await flusher.stop()
 

@@ -20,6 +20,7 @@ from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from bot.in_progress import InProgress
 from crm_core.analytics import (
     BUCKETS_MS,
     NOT_COUNTED,
@@ -73,23 +74,11 @@ class UpdatesInProgress(BaseMiddleware):
     can wait for them (polling does not) before the last flush and the database closing."""
 
     def __init__(self) -> None:
-        self.count = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self.work = InProgress()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        self.count += 1
-        self._idle.clear()
-        try:
+        async with self.work.one():
             return await handler(event, data)
-        finally:
-            self.count -= 1
-            if self.count == 0:
-                self._idle.set()
-
-    async def wait_idle(self, at_most: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), at_most)
 
 
 class UsageFlusher:

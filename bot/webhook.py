@@ -23,6 +23,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from bot.factory import UPDATE_TIME_LIMIT_SECONDS
+from bot.in_progress import InProgress
 from bot.settings import Settings
 from bot.usage import PROMETHEUS_CONTENT_TYPE, UpdatesInProgress, prometheus_text
 from crm_core.analytics import UsageRecorder
@@ -39,20 +40,12 @@ class InFlight:
     """Counts the requests being handled, so that a stop can wait for them."""
 
     def __init__(self) -> None:
-        self.count = 0
-        self.idle = asyncio.Event()
-        self.idle.set()
+        self.requests = InProgress()
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        self.count += 1
-        self.idle.clear()
-        try:
+        async with self.requests.one():
             return await handler(request)
-        finally:
-            self.count -= 1
-            if self.count == 0:
-                self.idle.set()
 
 
 IN_FLIGHT = web.AppKey("in_flight", InFlight)
@@ -112,7 +105,7 @@ def build_app(settings: Settings, dp: Dispatcher, bot: Bot, db: Database) -> web
     if isinstance(recorder, UsageRecorder):
 
         async def metrics(_request: web.Request) -> web.Response:
-            in_progress = updates.count if isinstance(updates, UpdatesInProgress) else None
+            in_progress = updates.work.count if isinstance(updates, UpdatesInProgress) else None
             body = prometheus_text(recorder, in_flight=in_progress)
             return web.Response(
                 body=body.encode(), headers={"Content-Type": PROMETHEUS_CONTENT_TYPE}
@@ -157,6 +150,5 @@ async def serve(app: web.Application, settings: Settings, stop: asyncio.Event) -
                 loop.remove_signal_handler(sig)
         for site in list(runner.sites):  # no new connections; requests in flight go on
             await site.stop()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(app[IN_FLIGHT].idle.wait(), SHUTDOWN_TIMEOUT_SECONDS)
+        await app[IN_FLIGHT].requests.wait_idle(SHUTDOWN_TIMEOUT_SECONDS)
         await runner.cleanup()

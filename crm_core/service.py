@@ -54,7 +54,8 @@ class CrmService:
         events, self._committed = self._committed, []
         return events
 
-    def _commit_events(self) -> None:
+    def _after_commit(self) -> None:
+        """The work is kept: its events may be handed out and its usage counted."""
         self._committed.extend(self._uncommitted)
         self._uncommitted.clear()
         for tally in self._uncounted:
@@ -73,7 +74,7 @@ class CrmService:
             await work.start()
             yield work
             await self.session.commit()
-            self._commit_events()
+            self._after_commit()
         except BaseException:
             await self.session.rollback()
             self._uncommitted.clear()
@@ -99,7 +100,7 @@ class CrmService:
             else:  # timed: the completed runs only, so a quick "asked" cannot hide a slow run
                 self._uncounted.append(Tally(name, perf_counter() - started))
         if not self._deferred:  # committed by the registry
-            self._commit_events()
+            self._after_commit()
         return result
 
     def validate(self, name: str, args: dict[str, Any]) -> Any:

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import shutil
+import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,7 +25,10 @@ from bot.settings import Settings
 from crm_core import schema
 from crm_core.db import Database
 from crm_core.models import Base
+from tests.fake_anthropic import FakeAnthropic
 from tests.harness import ChatUser, Clock, Harness
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -220,3 +224,41 @@ async def agent(harness: Harness, owner: ChatUser) -> ChatUser:
     user = harness.user(102, "Bob")
     await sign_up(user, agency=None, name="Bob Durand", payload=await invite_link(owner))
     return user
+
+
+# --- local stand-ins for the services the bot talks to ---------------------------------------
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeAnthropic]:
+    """A local server that speaks the Anthropic Messages API (tests/fake_anthropic.py)."""
+    fake = FakeAnthropic()
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def redis_client() -> AsyncIterator[Any]:
+    """A client of the test Redis (TEST_REDIS_URL); the test is skipped when it is away."""
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (OSError, RedisError) as error:
+        await client.aclose()
+        pytest.skip(f"Redis unreachable at TEST_REDIS_URL: {error}")
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def redis_prefix(redis_client: Any) -> AsyncIterator[str]:
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    prefix = f"crmtest-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    keys = [key async for key in redis_client.scan_iter(match=f"{prefix}:*")]
+    if keys:
+        await redis_client.delete(*keys)

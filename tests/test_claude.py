@@ -63,14 +63,6 @@ class SpyFallback:
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FakeAnthropic]:
-    fake = FakeAnthropic()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
 def client_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     """SDK client options; a test changes them with indirect parametrisation."""
     return {"max_retries": 2, "timeout": 5.0, **getattr(request, "param", {})}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -92,14 +91,6 @@ async def test_template_ad_regenerated_and_saved(owner: ChatUser) -> None:
 
 
 # --- with Claude ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeAnthropic]:
-    fake = FakeAnthropic()
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 @pytest.fixture

@@ -298,14 +298,6 @@ async def test_hostile_messages_on_the_rules_path(
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FakeAnthropic]:
-    fake = FakeAnthropic()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
 async def claude_harness(
     db: Database, clock: Clock, settings: Settings, server: FakeAnthropic
 ) -> AsyncIterator[Harness]:

@@ -4,10 +4,8 @@ per window, then ignored, and does no work."""
 from __future__ import annotations
 
 import logging
-import os
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -22,7 +20,6 @@ from nlu.rules import RuleInterpreter
 from tests.conftest import invite_link, sign_up
 from tests.harness import ChatUser, Clock, Harness
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 TOO_FAST = "sending messages very fast"
 
 
@@ -135,22 +132,8 @@ async def test_memory_backend_windows_and_locks() -> None:
 
 
 @pytest.fixture
-async def redis_backend() -> AsyncIterator[RedisLimitBackend]:
-    from redis.asyncio import Redis
-    from redis.exceptions import RedisError
-
-    client = Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except (OSError, RedisError) as error:
-        await client.aclose()
-        pytest.skip(f"Redis unreachable at TEST_REDIS_URL: {error}")
-    prefix = f"crmtest-{uuid.uuid4().hex[:12]}"
-    yield RedisLimitBackend(client, prefix)
-    keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+def redis_backend(redis_client: Any, redis_prefix: str) -> RedisLimitBackend:
+    return RedisLimitBackend(redis_client, redis_prefix)
 
 
 async def test_redis_backend_counts_expire_and_locks(redis_backend: RedisLimitBackend) -> None:

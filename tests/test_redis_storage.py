@@ -4,37 +4,14 @@ Skipped when TEST_REDIS_URL (default redis://127.0.0.1:6379/15) is unreachable."
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.settings import Settings
 from bot.storage import RECENT_TTL_SECONDS
+from tests.conftest import REDIS_URL
 from tests.harness import ChatUser
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.fixture
-async def redis_prefix() -> AsyncIterator[str]:
-    from redis.asyncio import Redis
-    from redis.exceptions import RedisError
-
-    client = Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except (OSError, RedisError) as error:
-        await client.aclose()
-        pytest.skip(f"Redis unreachable at TEST_REDIS_URL: {error}")
-    prefix = f"crmtest-{uuid.uuid4().hex[:12]}"
-    yield prefix
-    keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]  # ours only
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
 
 
 @pytest.fixture

@@ -35,12 +35,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from crm_core import schema
 from crm_core.db import Database
+from tests.conftest import REDIS_URL
 
 pytestmark = pytest.mark.postgresql  # and Redis: skipped when either is unreachable
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 TOKEN = "123456:TEST-token"
 SECRET = "s3cret-For-tests_only"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Estate CRM", "username": "crm_test_bot"}
@@ -142,25 +142,6 @@ async def database() -> AsyncIterator[str]:
     await _admin(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     with contextlib.suppress(Exception):
         await _admin(POSTGRES_URL, f"DROP ROLE IF EXISTS {role}")
-
-
-@pytest.fixture
-async def redis_prefix() -> AsyncIterator[str]:
-    from redis.asyncio import Redis
-    from redis.exceptions import RedisError
-
-    client = Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except (OSError, RedisError) as error:
-        await client.aclose()
-        pytest.skip(f"Redis unreachable at TEST_REDIS_URL: {error}")
-    prefix = f"crmtest{os.getpid()}"
-    yield prefix
-    keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]  # ours only
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
 
 
 @pytest.fixture
