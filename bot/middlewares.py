@@ -49,13 +49,15 @@ class MemberContextMiddleware(BaseMiddleware):
         now = self.clock()
         async with self.db.session() as session:
             member = None
-            # Outside a private chat nothing of a CRM may be shown: do not even load it.
-            if user is not None and (chat is None or chat.type == "private"):
+            # Outside a private chat nothing of a CRM may be shown: do not even load it (and
+            # count nothing: the bot only says it works in private there).
+            private = chat is None or chat.type == "private"
+            if user is not None and private:
                 member = await accounts.find_member(session, user.id)
             if member is not None:
                 session.info["agency_id"] = member.agency.id
             usage = NOT_COUNTED
-            if self.recorder is not None:
+            if self.recorder is not None and private:
                 usage = await self._usage(self.recorder, session, user, member)
             data.update(
                 db_session=session,
